@@ -1,0 +1,2 @@
+"""E-commerce analytics pipeline."""
+__version__ = "0.1.0"

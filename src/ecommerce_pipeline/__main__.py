@@ -1,0 +1,2 @@
+from ecommerce_pipeline.cli import app
+app()

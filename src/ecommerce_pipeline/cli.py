@@ -1,0 +1,174 @@
+"""The ``ecom`` command line: thin, it parses arguments and calls the package.
+
+Every flag overrides the matching setting of :class:`ecommerce_pipeline.config.Settings`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ecommerce_pipeline.config import Settings, Target, get_settings
+
+app = typer.Typer(
+    name="ecom",
+    help="E-commerce analytics pipeline: generate -> load -> transform -> marts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+TargetOption = Annotated[
+    Target | None, typer.Option("--target", help="Warehouse: duckdb | postgres (ECOM_TARGET).")
+]
+LandingOption = Annotated[
+    Path | None, typer.Option("--landing", help="Landing folder (ECOM_LANDING_DIR).")
+]
+DuckdbOption = Annotated[
+    Path | None, typer.Option("--duckdb-path", help="DuckDB file (ECOM_DUCKDB_PATH).")
+]
+DsnOption = Annotated[
+    str | None, typer.Option("--postgres-dsn", help="PostgreSQL DSN (ECOM_POSTGRES_DSN).")
+]
+DateOption = Annotated[date | None, typer.Option(formats=["%Y-%m-%d"])]
+
+
+def _settings(**overrides: Any) -> Settings:
+    """The settings with every flag the user gave applied on top."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return get_settings().model_copy(update=given)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """E-commerce analytics pipeline."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def generate(
+    scale: Annotated[float | None, typer.Option(help="1.0 = 100k customers, 1M orders.")] = None,
+    start: DateOption = None,
+    days: Annotated[int | None, typer.Option(help="Days of history.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="Landing file format: csv | parquet.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output (landing) folder.")] = None,
+    dirty_rate: Annotated[float, typer.Option(help="Share of injected bad rows (0..0.5).")] = 0.0,
+) -> None:
+    """Write synthetic landing files (one folder per table per day)."""
+    from ecommerce_pipeline import pipeline
+
+    settings = _settings(
+        scale=scale,
+        start_date=start.isoformat() if start else None,
+        days=days,
+        seed=seed,
+        file_format=file_format,
+        landing_dir=out,
+    )
+    result = pipeline.generate_landing(settings, dirty_rate=dirty_rate, progress=True)
+    pipeline.print_generate_result(console, result)
+
+
+@app.command()
+def load(
+    target: TargetOption = None,
+    landing: LandingOption = None,
+    duckdb_path: DuckdbOption = None,
+    postgres_dsn: DsnOption = None,
+    since: DateOption = None,
+    until: DateOption = None,
+) -> None:
+    """Load landing files into raw.<table>; bad rows go to raw._quarantine."""
+    from ecommerce_pipeline import pipeline
+
+    settings = _settings(
+        target=target, landing_dir=landing, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn
+    )
+    report = pipeline.load(settings, since=since, until=until, progress=True)
+    pipeline.print_load_report(console, report)
+    if not report.reconciles:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def transform(
+    target: TargetOption = None,
+    duckdb_path: DuckdbOption = None,
+    postgres_dsn: DsnOption = None,
+    as_of: DateOption = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
+    start: DateOption = None,
+    end: DateOption = None,
+    select: Annotated[str | None, typer.Option(help="dbt selection.")] = None,
+    parse: Annotated[bool, typer.Option(help="Only parse: write the manifest.")] = False,
+) -> None:
+    """Build the dbt project (seeds, snapshots, models, tests) on the target."""
+    from ecommerce_pipeline import pipeline
+
+    settings = _settings(target=target, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn)
+    ok = pipeline.transform(
+        settings,
+        console,
+        as_of=as_of,
+        full_refresh=full_refresh,
+        start=start,
+        end=end,
+        select=select,
+        parse_only=parse,
+    )
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def docs(
+    target: TargetOption = None,
+    serve: Annotated[bool, typer.Option(help="Serve the docs on --port.")] = False,
+    port: Annotated[int, typer.Option(help="Port of `--serve`.")] = 8081,
+) -> None:
+    """Generate the dbt docs (lineage, column descriptions = metrics glossary)."""
+    from ecommerce_pipeline import pipeline
+
+    pipeline.docs(_settings(target=target), console, serve=serve, port=port)
+
+
+@app.command()
+def run(
+    target: TargetOption = None,
+    landing: LandingOption = None,
+    duckdb_path: DuckdbOption = None,
+    postgres_dsn: DsnOption = None,
+    scale: Annotated[float | None, typer.Option(help="Scale when generating.")] = None,
+    days: Annotated[int | None, typer.Option(help="Days when generating.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed when generating.")] = None,
+    as_of: DateOption = None,
+) -> None:
+    """The whole pipeline: generate (if the landing folder is empty) -> load -> transform."""
+    from ecommerce_pipeline import pipeline
+
+    settings = _settings(
+        target=target,
+        landing_dir=landing,
+        duckdb_path=duckdb_path,
+        postgres_dsn=postgres_dsn,
+        scale=scale,
+        days=days,
+        seed=seed,
+    )
+    ok = pipeline.run(settings, console, as_of=as_of)
+    if not ok:
+        raise typer.Exit(code=1)
