@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-PG_ADMIN_DSN = os.environ.get("ECOM_TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_DSN = os.environ.get(
+    "ECOM_TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
 _counter = itertools.count()
@@ -85,6 +87,14 @@ def pg_dsn(pg_databases: PostgresDatabases, request: pytest.FixtureRequest) -> s
 def duckdb_path(tmp_path: Path) -> Path:
     """Path of a (not yet existing) DuckDB warehouse file for one test."""
     return tmp_path / "warehouse" / "ecommerce.duckdb"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared beside the repository (spec, datasets)."""
+    if not SHARED_DIR.is_dir():
+        pytest.fail(f"{SHARED_DIR} is missing: ../shared must sit beside the repository")
+    return SHARED_DIR
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
         env_prefix="ECOM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    target: Target = Field(Target.DUCKDB, description="Warehouse to load and build: duckdb | postgres")
+    target: Target = Field(Target.DUCKDB, description="Warehouse: duckdb | postgres")
     duckdb_path: Path = Field(
         Path("warehouse/ecommerce.duckdb"), description="DuckDB database file (created if missing)"
     )
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     )
     days: int = Field(730, description="Days of history the generator writes")
     start_date: str = Field("2024-01-01", description="First business day the generator writes")
-    file_format: str = Field("csv", description="Landing file format the generator writes: csv | parquet")
+    file_format: str = Field("csv", description="Landing file format: csv | parquet")
 
 
 @lru_cache(maxsize=1)

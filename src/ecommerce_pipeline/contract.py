@@ -161,7 +161,7 @@ CUSTOMERS = Table(
     description="Customers: one row per customer version (created or changed that day).",
     columns=(
         _id("customer_id", "Business key of the customer."),
-        Column("email", ColumnType.TEXT, "Email address (unique per customer).", checks=(Check.EMAIL,)),
+        Column("email", ColumnType.TEXT, "Email (unique per customer).", checks=(Check.EMAIL,)),
         Column("first_name", ColumnType.TEXT, "First name (PII)."),
         Column("last_name", ColumnType.TEXT, "Last name (PII)."),
         Column("phone", ColumnType.TEXT, "Phone number (PII)."),
@@ -215,17 +215,21 @@ PRODUCTS = Table(
 ORDERS = Table(
     name="orders",
     key="order_id",
-    description="Orders: one row per order version (placed, then shipped/delivered/cancelled/returned).",
+    description="Orders: one row per order version (placed, shipped, delivered, cancelled...).",
     columns=(
         _id("order_id", "Business key of the order."),
         _id("customer_id", "Customer who placed the order."),
         _ts("order_ts", "Time the order was placed (UTC); its period.", required=True),
         Column(
-            "order_status", ColumnType.TEXT, "Status of this version.", required=True, enum=ORDER_STATUSES
+            "order_status",
+            ColumnType.TEXT,
+            "Status of this version.",
+            required=True,
+            enum=ORDER_STATUSES,
         ),
         Column("payment_method", ColumnType.TEXT, "Payment method.", enum=PAYMENT_METHODS),
         Column("sales_channel", ColumnType.TEXT, "Sales channel.", enum=SALES_CHANNELS),
-        Column("currency", ColumnType.TEXT, "ISO-4217 currency of the money columns (default USD)."),
+        Column("currency", ColumnType.TEXT, "ISO-4217 currency (default USD)."),
         _money("shipping_cost", "Shipping charged to the customer (not revenue)."),
         _money("tax_amount", "Tax collected (not revenue)."),
         Column(
@@ -315,9 +319,12 @@ CORE_TABLES: tuple[str, ...] = tuple(name for name, table in TABLES.items() if n
 
 #: Lineage columns added to every raw table, in order.
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("_extra", "Columns present in the file but not in the contract, as a JSON object (or empty)."),
+    ("_extra", "Columns of the file not in the contract, as a JSON object."),
     ("_source_file", "Landing file the row came from, relative to the landing folder."),
-    ("_source_line", "Physical line of the record in a CSV file (1 = header), row number in Parquet."),
+    (
+        "_source_line",
+        "Physical line in a CSV file (1 = header); row number in Parquet.",
+    ),
     ("_file_day", "Business day of the file's folder."),
     ("_loaded_at", "UTC time the row was loaded."),
     ("_batch_id", "Id of the load that wrote the row (one per `ecom load`)."),

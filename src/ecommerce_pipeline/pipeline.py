@@ -54,7 +54,8 @@ def landing_is_empty(landing_dir: Path) -> bool:
     if not landing_dir.is_dir():
         return True
     return not any(
-        path.is_file() and not any(part.startswith("_") for part in path.relative_to(landing_dir).parts)
+        path.is_file()
+        and not any(part.startswith("_") for part in path.relative_to(landing_dir).parts)
         for path in landing_dir.rglob("*")
     )
 
@@ -62,7 +63,7 @@ def landing_is_empty(landing_dir: Path) -> bool:
 def generate_landing(
     settings: Settings, *, dirty_rate: float = 0.0, progress: bool = False
 ) -> GenerateResult:
-    """Write synthetic landing files to ``settings.landing_dir`` with the settings' scale/seed/days."""
+    """Write synthetic landing files to ``settings.landing_dir`` (scale, seed, days)."""
     from ecommerce_pipeline.generate import GeneratorConfig, generate
 
     config = GeneratorConfig(
