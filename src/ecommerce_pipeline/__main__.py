@@ -1,2 +1,3 @@
 from ecommerce_pipeline.cli import app
+
 app()

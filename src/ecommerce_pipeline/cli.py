@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from ecommerce_pipeline import render
 from ecommerce_pipeline.config import Settings, Target, get_settings
 
 app = typer.Typer(
@@ -80,7 +81,7 @@ def generate(
         landing_dir=out,
     )
     result = pipeline.generate_landing(settings, dirty_rate=dirty_rate, progress=True)
-    pipeline.print_generate_result(console, result)
+    render.print_generate_result(console, result)
 
 
 @app.command()
@@ -99,7 +100,7 @@ def load(
         target=target, landing_dir=landing, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn
     )
     report = pipeline.load(settings, since=since, until=until, progress=True)
-    pipeline.print_load_report(console, report)
+    render.print_load_report(console, report)
     if not report.reconciles:
         raise typer.Exit(code=1)
 

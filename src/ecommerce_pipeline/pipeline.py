@@ -31,6 +31,7 @@ class Summary:
     first_day: date | None
     last_day: date | None
     top_segments: list[tuple[str, int]]
+    failed_tests: int
 
 
 @dataclass
