@@ -1,3 +1,3 @@
-from ecommerce_pipeline.cli import app
+from ecommerce_pipeline.cli import entry
 
-app()
+entry()

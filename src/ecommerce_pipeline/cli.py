@@ -6,6 +6,7 @@ Every flag overrides the matching setting of :class:`ecommerce_pipeline.config.S
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -119,32 +120,37 @@ def transform(
 ) -> None:
     """Build the dbt project (seeds, snapshots, models, tests) on the target."""
     from ecommerce_pipeline import pipeline
+    from ecommerce_pipeline import transform as dbt
 
     settings = _settings(target=target, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn)
-    ok = pipeline.transform(
-        settings,
-        console,
-        as_of=as_of,
-        full_refresh=full_refresh,
-        start=start,
-        end=end,
-        select=select,
-        parse_only=parse,
+    if parse:
+        console.print(f"manifest: {dbt.parse(settings)}")
+        return
+    result = pipeline.transform(
+        settings, as_of=as_of, full_refresh=full_refresh, start=start, end=end, select=select
     )
-    if not ok:
+    render.print_transform_result(console, result)
+    if not result.success:
         raise typer.Exit(code=1)
 
 
 @app.command()
 def docs(
     target: TargetOption = None,
+    duckdb_path: DuckdbOption = None,
+    postgres_dsn: DsnOption = None,
     serve: Annotated[bool, typer.Option(help="Serve the docs on --port.")] = False,
     port: Annotated[int, typer.Option(help="Port of `--serve`.")] = 8081,
 ) -> None:
-    """Generate the dbt docs (lineage, column descriptions = metrics glossary)."""
-    from ecommerce_pipeline import pipeline
+    """Generate the dbt docs (lineage, column descriptions = the metrics glossary)."""
+    from ecommerce_pipeline import transform as dbt
 
-    pipeline.docs(_settings(target=target), console, serve=serve, port=port)
+    settings = _settings(target=target, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn)
+    folder = dbt.docs_generate(settings)
+    console.print(f"dbt docs written to {folder / 'index.html'}")
+    if serve:
+        console.print(f"serving on http://localhost:{port} (Ctrl+C stops)")
+        dbt.docs_serve(settings, port=port)
 
 
 @app.command()
@@ -170,6 +176,34 @@ def run(
         days=days,
         seed=seed,
     )
-    ok = pipeline.run(settings, console, as_of=as_of)
-    if not ok:
+    result = pipeline.run(settings, as_of=as_of, progress=True)
+    if result.generated is not None:
+        render.print_generate_result(console, result.generated)
+    render.print_load_report(console, result.load)
+    if result.transform is not None:
+        render.print_transform_result(console, result.transform)
+    if result.summary is not None:
+        render.print_summary(console, result.summary, pipeline.results_location(settings))
+    steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.steps_seconds.items())
+    console.print(f"Steps: {steps}")
+    if not result.success:
         raise typer.Exit(code=1)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors a user can act on: printed as one clear line, never as a traceback."""
+    from ecommerce_pipeline.generate.config import GeneratorConfigError
+    from ecommerce_pipeline.ingest.errors import LoadError
+    from ecommerce_pipeline.transform import TransformError
+    from ecommerce_pipeline.warehouse import WarehouseError
+
+    return (GeneratorConfigError, LoadError, TransformError, WarehouseError)
+
+
+def entry() -> None:
+    """Console-script entry point (`ecom`)."""
+    try:
+        app()
+    except _user_errors() as exc:
+        console.print(f"[red]error:[/] {exc}")
+        sys.exit(2)

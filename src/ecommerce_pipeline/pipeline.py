@@ -6,12 +6,13 @@ generate (synthetic landing files) -> load (landing -> raw) -> transform (dbt bu
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ecommerce_pipeline.config import Settings
+from ecommerce_pipeline.config import Settings, Target
 
 if TYPE_CHECKING:
     from ecommerce_pipeline.generate import GenerateResult
@@ -91,3 +92,79 @@ def load(
     from ecommerce_pipeline.ingest import load_landing
 
     return load_landing(settings, since=since, until=until, progress=progress)
+
+
+def transform(
+    settings: Settings,
+    *,
+    as_of: date | None = None,
+    full_refresh: bool = False,
+    start: date | None = None,
+    end: date | None = None,
+    select: str | None = None,
+) -> TransformResult:
+    """Build the dbt project on the settings' target (``dbt build``)."""
+    from ecommerce_pipeline import transform as dbt
+
+    return dbt.build(
+        settings, as_of=as_of, full_refresh=full_refresh, start=start, end=end, select=select
+    )
+
+
+def summarize(settings: Settings, transform_result: TransformResult | None) -> Summary:
+    """Headline figures read from the marts (revenue, orders, customers, top RFM segments)."""
+    from ecommerce_pipeline.warehouse import query
+
+    totals = query(
+        settings,
+        "select coalesce(sum(net_revenue), 0), coalesce(sum(revenue_orders), 0), "
+        "min(period_start), max(period_start) "
+        "from marts.sales_summary where period_grain = 'day'",
+    )[0]
+    customers = query(settings, "select count(*) from marts.customer_summary")[0][0]
+    segments = query(
+        settings,
+        "select rfm_segment, count(*) as customers from marts.customer_summary "
+        "group by rfm_segment order by customers desc, rfm_segment limit 3",
+    )
+    failed = len(transform_result.failures) if transform_result is not None else 0
+    return Summary(
+        net_revenue=float(totals[0]),
+        revenue_orders=int(totals[1]),
+        customers=int(customers),
+        first_day=totals[2],
+        last_day=totals[3],
+        top_segments=[(str(name), int(count)) for name, count in segments],
+        failed_tests=failed,
+    )
+
+
+def run(settings: Settings, *, as_of: date | None = None, progress: bool = False) -> RunResult:
+    """The whole pipeline: generate (if the landing folder is empty) -> load -> transform."""
+    steps: dict[str, float] = {}
+    generated = None
+    started = time.perf_counter()
+    if landing_is_empty(settings.landing_dir):
+        logger.info("landing folder %s is empty: generating", settings.landing_dir)
+        generated = generate_landing(settings, progress=progress)
+        steps["generate"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    report = load(settings, progress=progress)
+    steps["load"] = time.perf_counter() - mark
+    result = RunResult(generated=generated, load=report, steps_seconds=steps)
+    mark = time.perf_counter()
+    result.transform = transform(settings, as_of=as_of)
+    steps["transform"] = time.perf_counter() - mark
+    result.summary = summarize(settings, result.transform)
+    return result
+
+
+def results_location(settings: Settings) -> str:
+    """Where a user finds the results of the settings' target."""
+    if settings.target == Target.DUCKDB:
+        return f"DuckDB file {settings.duckdb_path} (schemas raw, staging, warehouse, marts)"
+    from ecommerce_pipeline.warehouse import redact_dsn
+
+    return (
+        f"PostgreSQL {redact_dsn(settings.postgres_dsn)} (schemas raw, staging, warehouse, marts)"
+    )

@@ -65,12 +65,22 @@ def print_load_report(console: Console, report: LoadReport) -> None:
     console.print(table)
     if report.skipped_files:
         console.print(f"{len(report.skipped_files):,} files already loaded: skipped (idempotent).")
-    problems = [item for item in report.files if item.status != FileStatus.LOADED or item.message]
-    for item in problems[:MAX_PROBLEM_FILES]:
-        colour = "red" if item.status == FileStatus.REJECTED else "yellow"
-        console.print(f"[{colour}]{item.status}[/] {item.source_file}: {item.message}")
-    if len(problems) > MAX_PROBLEM_FILES:
-        console.print(f"... and {len(problems) - MAX_PROBLEM_FILES} more (see raw._load_log)")
+    problems = [
+        item for item in report.files if item.status != FileStatus.LOADED or item.rows_quarantined
+    ]
+    if problems:
+        listing = Table(title="Files with quarantined records, empty or rejected")
+        for header in ("status", "file", "quarantined", "message"):
+            listing.add_column(header, justify="right" if header == "quarantined" else "left")
+        for item in problems[:MAX_PROBLEM_FILES]:
+            colour = "red" if item.status == FileStatus.REJECTED else "yellow"
+            message = item.message.removeprefix(f"{item.source_file}: ")
+            listing.add_row(
+                f"[{colour}]{item.status}", item.source_file, f"{item.rows_quarantined:,}", message
+            )
+        console.print(listing)
+        if len(problems) > MAX_PROBLEM_FILES:
+            console.print(f"... and {len(problems) - MAX_PROBLEM_FILES} more (see raw._load_log)")
     for warning in report.warnings:
         console.print(f"[yellow]warning[/] {warning}")
     if report.totals.rows_quarantined:
