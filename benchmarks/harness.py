@@ -90,6 +90,7 @@ def run_step(
         )
     result = json.loads(result_path.read_text(encoding="utf-8"))
     result_path.unlink()
-    peak_rss_mb = usage.ru_maxrss / 1024
+    # The child measures itself (see benchmarks.step); wait4's figure is the fallback only.
+    peak_rss_mb = float(result.pop("_peak_rss_mb", usage.ru_maxrss / 1024))
     logger.info("step %s: done in %.1f s, peak RSS %.0f MB", name, wall_seconds, peak_rss_mb)
     return StepOutcome(result=result, wall_seconds=wall_seconds, peak_rss_mb=peak_rss_mb)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import resource
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,24 @@ def resolve_step(name: str) -> StepFunction:
     return function
 
 
+def _own_peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM), or its own children's if they peaked higher.
+
+    Read here rather than from the parent's ``wait4``: on Linux a forked child's ``ru_maxrss``
+    starts from the parent's resident set at fork time, so a large parent inflates it.
+    """
+    peak_kib = 0
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmHWM:"):
+                peak_kib = int(line.split()[1])
+    children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak_kib == 0:
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(peak_kib, children_kib) / 1024
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if len(argv) != 3:
@@ -48,6 +67,7 @@ def main(argv: list[str]) -> int:
         return 2
     name, params_json, result_path = argv
     result = resolve_step(name)(json.loads(params_json))
+    result["_peak_rss_mb"] = _own_peak_rss_mb()
     Path(result_path).write_text(json.dumps(result), encoding="utf-8")
     return 0
 
