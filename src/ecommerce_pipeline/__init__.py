@@ -1,2 +1,3 @@
 """E-commerce analytics pipeline."""
+
 __version__ = "0.1.0"

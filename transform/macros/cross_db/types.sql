@@ -1,0 +1,21 @@
+{% macro type_money() -%}
+    {#- Money: decimal(18,2), as in the contract. -#}
+    decimal(18, 2)
+{%- endmacro %}
+
+{% macro to_money(expression) -%}
+    cast({{ expression }} as {{ type_money() }})
+{%- endmacro %}
+
+{% macro postgres_indexes(indexes) -%}
+    {#- The model's indexes on PostgreSQL; none on DuckDB (its ART indexes only slow the build:
+        its joins and filters use hash joins and zone maps). -#}
+    {{ return(indexes if target.type == 'postgres' else []) }}
+{%- endmacro %}
+
+{% macro analyze_table() -%}
+    {#- Post-hook of the big tables: fresh planner statistics on PostgreSQL right after a build
+        (a table created in the run has none until autovacuum comes by, and the incremental
+        facts' joins on it would be planned blind); nothing on DuckDB. -#}
+    {{ return('analyze ' ~ this if target.type == 'postgres' else '') }}
+{%- endmacro %}
