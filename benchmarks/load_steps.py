@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import time
 import warnings
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ecommerce_pipeline.contract import TABLES, sql_type
 
 
 def load_ours(params: dict[str, Any]) -> dict[str, Any]:
-    """Time ``load_landing`` of the whole landing folder into a fresh warehouse."""
+    """Time ``load_landing`` of the landing folder (optionally ``since``/``until`` a day)."""
     from ecommerce_pipeline.config import Settings, Target
     from ecommerce_pipeline.ingest import load_landing
 
@@ -33,8 +34,11 @@ def load_ours(params: dict[str, Any]) -> dict[str, Any]:
         postgres_dsn=params.get("postgres_dsn") or "postgresql://postgres@127.0.0.1:5432/unused",
         landing_dir=Path(params["landing"]),
     )
+    bounds = {
+        name: date.fromisoformat(params[name]) for name in ("since", "until") if params.get(name)
+    }
     started = time.perf_counter()
-    report = load_landing(settings)
+    report = load_landing(settings, **bounds)
     seconds = time.perf_counter() - started
     files = list(report.files)
     return {

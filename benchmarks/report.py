@@ -9,8 +9,9 @@ METHOD = """\
 
 - Every timed step runs in a fresh Python subprocess (`python -m benchmarks.step NAME ...`).
   **Seconds** is the step's timed region (interpreter start-up and imports excluded);
-  **rows/s** = rows / seconds. **Peak RSS** is the subprocess's `ru_maxrss`, read with
-  `os.wait4` when it exits (so it is that step's own peak, not the harness's).
+  **rows/s** = rows / seconds. **Peak RSS** is the subprocess's own high-water mark (`VmHWM`,
+  read by the step itself as it ends; `ru_maxrss` from `wait4` would include the harness's
+  resident set, inherited at fork), so it is that step's own peak, not the harness's.
   **Files (MiB)** is the size of the landing files the step wrote or read.
 - Each load goes into a fresh DuckDB file or a fresh PostgreSQL database (`h_bench_*`), removed
   afterwards. The landing folders are generated once per run (by the generator section) and shared.

@@ -26,6 +26,8 @@ STEPS: dict[str, str] = {
     "load_bare_duckdb": "benchmarks.load_steps:load_bare_duckdb",
     "load_bare_postgres": "benchmarks.load_steps:load_bare_postgres",
     "load_to_sql": "benchmarks.load_steps:load_to_sql",
+    "transform_build": "benchmarks.transform_steps:transform_build",
+    "transform_plain_sql": "benchmarks.transform_steps:transform_plain_sql",
 }
 
 

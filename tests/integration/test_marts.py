@@ -204,6 +204,21 @@ def test_marts_build_with_every_dbt_test_passing(warehouses: Warehouses, target:
 
 
 @pytest.mark.parametrize("target", WAREHOUSES)
+def test_unit_tests_keep_their_pinned_date_when_a_run_passes_as_of(
+    warehouses: Warehouses, target: Target, tmp_path: Path
+) -> None:
+    """`--vars as_of_date` (as the DAG passes it) must not leak into the unit tests' fixtures."""
+    settings = warehouses.get(target)
+    result = transform.run_dbt(
+        settings,
+        ["test", "--select", "test_type:unit", "--vars", '{"as_of_date": "2024-02-29"}'],
+        target_dir=tmp_path / "dbt",
+    )
+    assert result.success, "\n".join(result.failures)
+    assert sum(outcome.resource_type == "unit_test" for outcome in result.results) >= 10
+
+
+@pytest.mark.parametrize("target", WAREHOUSES)
 def test_net_revenue_and_aov_match_a_recomputation_from_raw(
     warehouses: Warehouses, target: Target
 ) -> None:

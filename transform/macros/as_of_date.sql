@@ -1,7 +1,12 @@
 {% macro as_of_date() -%}
     {#- The run's logical date as a SQL date expression: var('as_of_date') when given, else the day
-        after the last order date in fact_orders (computed in SQL, never the wall clock). -#}
-    {%- set given = var('as_of_date', none) -%}
+        after the last order date in fact_orders (computed in SQL, never the wall clock).
+        Unit tests pin their own date with var('unit_test_as_of_date') (a date, or 'derived' for
+        the computed default), which no run sets: dbt gives `--vars` on the command line
+        precedence over a unit test's `overrides: vars`, so a unit test overriding as_of_date
+        itself would see the run's date instead. -#}
+    {%- set pinned = var('unit_test_as_of_date', none) -%}
+    {%- set given = none if pinned == 'derived' else (pinned or var('as_of_date', none)) -%}
     {%- if given -%}
         {{ date_literal(given) }}
     {%- else -%}
