@@ -11,7 +11,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-fast lint format bench docs clean
+.PHONY: help setup run test test-fast lint lint-sql format bench docs clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ lint: setup ## ruff check + format check, mypy on src/
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+
+lint-sql: setup ## sqlfluff (dbt templater, config in .sqlfluff) over the dbt project
+	cd transform && ../.venv/bin/sqlfluff lint models snapshots tests --config ../.sqlfluff
 
 format: setup ## Apply ruff fixes and formatting
 	$(RUN) ruff check --fix .
