@@ -19,3 +19,10 @@
         facts' joins on it would be planned blind); nothing on DuckDB. -#}
     {{ return('analyze ' ~ this if target.type == 'postgres' else '') }}
 {%- endmacro %}
+
+
+{% macro sum_known(expression) -%}
+    {#- The sum of `expression`, or null when any of the summed values is null (unknown): e.g. a
+        profit over lines one of whose product costs is unknown is unknown, not a partial sum. -#}
+    case when count(*) = count({{ expression }}) then sum({{ expression }}) end
+{%- endmacro %}

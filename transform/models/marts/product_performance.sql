@@ -50,8 +50,8 @@ product_totals as (
         sum(returned_units) as returned_units,
         sum(gross_revenue) as gross_revenue,
         sum(net_revenue) as net_revenue,
-        sum(cost_of_net_revenue) as cost_of_net_revenue,
-        sum(gross_profit) as gross_profit
+        {{ sum_known('cost_of_net_revenue') }} as cost_of_net_revenue,
+        {{ sum_known('gross_profit') }} as gross_profit
     from product_months
     group by product_id
 ),
@@ -59,7 +59,7 @@ product_totals as (
 period_cogs as (
     select
         product_months.product_id,
-        sum(product_months.cost_of_net_revenue) as cost_of_goods_sold
+        {{ sum_known('product_months.cost_of_net_revenue') }} as cost_of_goods_sold
     from product_months
     cross join analysis_period
     where product_months.order_month >= analysis_period.period_start
@@ -153,8 +153,11 @@ measures as (
         coalesce(product_totals.returned_units, 0) as returned_units,
         coalesce(product_totals.gross_revenue, 0) as gross_revenue,
         coalesce(product_totals.net_revenue, 0) as net_revenue,
-        coalesce(product_totals.gross_profit, 0) as gross_profit,
-        coalesce(period_cogs.cost_of_goods_sold, 0) as cost_of_goods_sold,
+        {#- No sales: 0; sales with a product cost unknown: null (unknown, not 0). -#}
+        case when product_totals.product_id is null then 0 else product_totals.gross_profit end
+            as gross_profit,
+        case when period_cogs.product_id is null then 0 else period_cogs.cost_of_goods_sold end
+            as cost_of_goods_sold,
         average_inventory.avg_inventory_value,
         top_cross_sell.related_product_id as top_cross_sell_product_id
     from all_products

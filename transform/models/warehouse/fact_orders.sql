@@ -66,8 +66,8 @@ line_totals as (
         sum(line_net_amount) as items_net_amount,
         sum(gross_revenue) as gross_revenue,
         sum(net_revenue) as net_revenue,
-        sum(cost_of_net_revenue) as cost_of_net_revenue,
-        sum(gross_profit) as gross_profit,
+        {{ sum_known('cost_of_net_revenue') }} as cost_of_net_revenue,
+        {{ sum_known('gross_profit') }} as gross_profit,
         max(updated_at) as updated_at,
         max(_loaded_at) as _loaded_at
     from order_lines
@@ -113,7 +113,7 @@ final as (
         {{ to_money('coalesce(line_totals.items_net_amount, 0)') }} as items_net_amount,
         {{ to_money('coalesce(line_totals.gross_revenue, 0)') }} as gross_revenue,
         {{ to_money('coalesce(line_totals.net_revenue, 0)') }} as net_revenue,
-        {#- Lines without a known unit_cost have no cost/profit: the sums skip them. -#}
+        {#- Null when a counted line's product has no known unit_cost (a source without costs). -#}
         {{ to_money(
             'case when line_totals.order_id is null then 0'
             ~ ' else line_totals.cost_of_net_revenue end'

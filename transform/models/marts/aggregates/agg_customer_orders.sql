@@ -46,7 +46,7 @@ customer_totals as (
         min(case when is_revenue_order then order_quarter end) as first_order_quarter,
         sum(gross_revenue) as gross_revenue,
         sum(net_revenue) as net_revenue,
-        sum(gross_profit) as gross_profit,
+        {{ sum_known('gross_profit') }} as gross_profit,
         max(updated_at) as source_updated_at,
         max(_loaded_at) as _loaded_at
     from orders

@@ -39,8 +39,8 @@ product_months as (
         sum(case when is_revenue_order and is_returned then quantity else 0 end) as returned_units,
         sum(gross_revenue) as gross_revenue,
         sum(net_revenue) as net_revenue,
-        sum(cost_of_net_revenue) as cost_of_net_revenue,
-        sum(gross_profit) as gross_profit,
+        {{ sum_known('cost_of_net_revenue') }} as cost_of_net_revenue,
+        {{ sum_known('gross_profit') }} as gross_profit,
         max(updated_at) as source_updated_at,
         max(_loaded_at) as _loaded_at
     from order_lines

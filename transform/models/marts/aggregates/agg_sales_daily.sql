@@ -46,7 +46,7 @@ daily_totals as (
         count(distinct case when is_revenue_order then customer_id end) as customers,
         sum(gross_revenue) as gross_revenue,
         sum(net_revenue) as net_revenue,
-        sum(gross_profit) as gross_profit,
+        {{ sum_known('gross_profit') }} as gross_profit,
         sum(case when is_revenue_order then units else 0 end) as units_sold,
         sum(case when is_revenue_order then returned_units else 0 end) as returned_units,
         sum(case when is_revenue_order then shipping_cost else 0 end) as shipping_revenue,
