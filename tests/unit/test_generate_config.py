@@ -37,6 +37,12 @@ def test_public_api_has_the_agreed_fields() -> None:
         "file_format": "csv",
         "dirty_rate": 0.0,
         "progress": False,
+        "volume_drop_day": None,
+        "volume_drop_keep": 0.3,
+        "revenue_spike_day": None,
+        "revenue_spike_factor": 5.0,
+        "bad_rows_day": None,
+        "bad_rows_rate": 0.3,
     }
     result_fields = [field.name for field in dataclasses.fields(GenerateResult)]
     assert result_fields == ["out", "rows", "files", "seconds", "manifest"]

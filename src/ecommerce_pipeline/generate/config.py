@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from ecommerce_pipeline.contract import LANDING_FORMATS
 
@@ -39,6 +40,23 @@ class GeneratorConfig:
     file_format: str = "csv"
     dirty_rate: float = 0.0
     progress: bool = False
+    # Fault injection (see generate/faults.py); a fault is off while its day is None.
+    volume_drop_day: date | None = None
+    volume_drop_keep: float = 0.3
+    revenue_spike_day: date | None = None
+    revenue_spike_factor: float = 5.0
+    bad_rows_day: date | None = None
+    bad_rows_rate: float = 0.3
+
+    #: Fields describing injected faults (kept out of generation.json's flags; see "faults").
+    FAULT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "volume_drop_day",
+        "volume_drop_keep",
+        "revenue_spike_day",
+        "revenue_spike_factor",
+        "bad_rows_day",
+        "bad_rows_rate",
+    )
 
     def validate(self) -> None:
         """Raise :class:`GeneratorConfigError` for a flag the generator cannot honour."""
@@ -64,9 +82,33 @@ class GeneratorConfig:
             raise GeneratorConfigError(f"--start must be a date (YYYY-MM-DD); got {self.start!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise GeneratorConfigError(f"--seed must be an integer >= 0; got {self.seed!r}")
+        self._validate_faults()
         if Path(self.out).exists() and not Path(self.out).is_dir():
             raise GeneratorConfigError(
                 f"--out {self.out} is a file; give a folder (it is created if missing)"
+            )
+
+    def _validate_faults(self) -> None:
+        last = self.start + timedelta(days=self.days - 1)
+        for flag in ("volume_drop_day", "revenue_spike_day", "bad_rows_day"):
+            day = getattr(self, flag)
+            if day is not None and (not isinstance(day, date) or not self.start <= day <= last):
+                raise GeneratorConfigError(
+                    f"--{flag.replace('_', '-')} must be a day between {self.start} and {last}"
+                    f" (the generated period); got {day!r}"
+                )
+        if not 0 <= self.volume_drop_keep < 1:
+            raise GeneratorConfigError(
+                f"--volume-drop-keep must be >= 0 and < 1 (share of the day's orders kept); "
+                f"got {self.volume_drop_keep!r}"
+            )
+        if not self.revenue_spike_factor > 0:
+            raise GeneratorConfigError(
+                f"--revenue-spike-factor must be > 0; got {self.revenue_spike_factor!r}"
+            )
+        if not 0 < self.bad_rows_rate <= MAX_DIRTY_RATE:
+            raise GeneratorConfigError(
+                f"--bad-rows-rate must be > 0 and <= {MAX_DIRTY_RATE}; got {self.bad_rows_rate!r}"
             )
 
 

@@ -49,6 +49,7 @@ from ecommerce_pipeline.contract import (
     Table,
 )
 from ecommerce_pipeline.generate import columns
+from ecommerce_pipeline.generate.faults import FaultPlan, dirty_rate_of_day
 from ecommerce_pipeline.generate.seasonality import SECONDS_PER_DAY, SECONDS_PER_HOUR, Horizon
 
 logger = logging.getLogger(__name__)
@@ -176,8 +177,10 @@ class DirtInjector:
         file_format: str,
         horizon: Horizon,
         streams: Callable[..., np.random.Generator],
+        faults: FaultPlan | None = None,
     ) -> None:
         self.rate = rate
+        self.faults = faults or FaultPlan()
         self.file_format = file_format
         self.horizon = horizon
         self.streams = streams
@@ -193,6 +196,8 @@ class DirtInjector:
 
     def _plan_files(self) -> dict[str, list[tuple[int, str]]]:
         """(day, kind) of every extra file per table; the first of each kind early in the period."""
+        if self.rate == 0:  # only a bad-row surge (faults.py): bad rows, no extra files
+            return {name: [] for name in CORE_TABLES}
         rng = self.streams("dirt-files")
         days = self.horizon.days
         per_kind = max(1, round(self.rate * days / FILES_PER_KIND_PER_DAYS))
@@ -243,10 +248,12 @@ class DirtInjector:
     ) -> _BadRows:
         """The day's bad rows (copies of random rows, corrupted), grouped by kind and column."""
         available = np.array(row_kinds(table, self.file_format), dtype=object)
-        count = int(rng.binomial(typed.num_rows, self.rate))
-        # Every kind at least once per table: the first file with rows gets the unused ones.
-        unused = np.array(self._unused_row_kinds[table.name], dtype=object)
-        self._unused_row_kinds[table.name] = []
+        rate = dirty_rate_of_day(day, self.rate, self.faults)
+        count = int(rng.binomial(typed.num_rows, rate))
+        # Every kind at least once per table: the first dirty file with rows gets the unused ones.
+        unused = np.array(self._unused_row_kinds[table.name] if rate > 0 else [], dtype=object)
+        if rate > 0:
+            self._unused_row_kinds[table.name] = []
         row_kind = np.concatenate([unused, available[rng.integers(0, len(available), count)]])
         if not len(row_kind):
             return _BadRows(typed.slice(0, 0), [], [])

@@ -17,6 +17,7 @@ import numpy as np
 from ecommerce_pipeline.contract import PAYMENT_METHODS, SALES_CHANNELS
 from ecommerce_pipeline.generate.catalog import COMPLEMENT_PROBABILITY, Catalog
 from ecommerce_pipeline.generate.customers import PAYMENT_LOYALTY, CustomerHistory
+from ecommerce_pipeline.generate.faults import FaultPlan, spike_prices
 from ecommerce_pipeline.generate.geography import Geography
 from ecommerce_pipeline.generate.grouping import group_starts, position_in_group
 from ecommerce_pipeline.generate.seasonality import Horizon
@@ -70,6 +71,7 @@ def place_orders(
     geography: Geography,
     horizon: Horizon,
     rng: np.random.Generator,
+    faults: FaultPlan | None = None,
 ) -> PlacedOrders:
     count = len(secs)
     address = history.ship_address(customer, secs)
@@ -82,6 +84,8 @@ def place_orders(
     category = catalog.category[product]
     quantity = _quantity(rng, catalog.quantity_probabilities[category])
     price = catalog.price_at(product, secs[line_order])
+    if faults is not None:
+        price = spike_prices(price, horizon.day_index(secs[line_order]), faults)
     discount = _discount(rng, quantity * price, horizon.day_index(secs[line_order]), horizon)
     net = np.bincount(line_order, weights=quantity * price - discount, minlength=count)
     free = net >= geography.free_shipping_from_cents[country]

@@ -24,6 +24,7 @@ from ecommerce_pipeline.generate.arrivals import OrderPlan, plan_orders
 from ecommerce_pipeline.generate.catalog import Catalog
 from ecommerce_pipeline.generate.config import GenerateResult, GeneratorConfig, Sizes
 from ecommerce_pipeline.generate.customers import CustomerHistory, draw_customers
+from ecommerce_pipeline.generate.faults import FaultPlan, drop_orders
 from ecommerce_pipeline.generate.geography import Geography
 from ecommerce_pipeline.generate.inventory import Inventory
 from ecommerce_pipeline.generate.lifecycle import (
@@ -65,10 +66,12 @@ def generate(config: GeneratorConfig) -> GenerateResult:
     remover = clear_landing(out)
     world = World.build(config)
     dirt = None
-    if config.dirty_rate > 0:
+    if config.dirty_rate > 0 or world.faults.bad_rows_day is not None:
         from ecommerce_pipeline.generate.dirt import DirtInjector
 
-        dirt = DirtInjector(config.dirty_rate, config.file_format, world.horizon, world.streams)
+        dirt = DirtInjector(
+            config.dirty_rate, config.file_format, world.horizon, world.streams, world.faults
+        )
     writer = LandingWriter(out, config.file_format, world.horizon, dirt)
     days = ChunkWriter(world, writer)
     with _progress(config.progress, config.days) as advance:
@@ -85,7 +88,7 @@ def generate(config: GeneratorConfig) -> GenerateResult:
         if dirt.leftover_files():
             logger.warning("%d planned dirty files found no day to go to", dirt.leftover_files())
         manifest = dirt.write_manifest(out)
-    _write_generation_json(out, config, writer)
+    _write_generation_json(out, config, writer, world)
     seconds = time.perf_counter() - started
     logger.info("wrote %d files, %s rows in %.1f s", writer.files, dict(writer.rows), seconds)
     return GenerateResult(
@@ -108,6 +111,7 @@ class World:
     catalog: Catalog
     history: CustomerHistory
     plan: OrderPlan
+    faults: FaultPlan
 
     @classmethod
     def build(cls, config: GeneratorConfig) -> World:
@@ -124,7 +128,11 @@ class World:
         history = CustomerHistory(
             base, plan.customer, plan.secs, horizon, geography, streams("history")
         )
-        return cls(horizon, streams, geography, names, catalog, history, plan)
+        faults = _fault_plan(config, horizon)
+        if faults.volume_drop_day is not None:
+            keep = drop_orders(plan.secs, horizon, faults, streams("fault-volume-drop"))
+            plan = OrderPlan(secs=plan.secs[keep], customer=plan.customer[keep])
+        return cls(horizon, streams, geography, names, catalog, history, plan, faults)
 
 
 class ChunkWriter:
@@ -162,6 +170,7 @@ class ChunkWriter:
             world.geography,
             world.horizon,
             world.streams("orders", index),
+            world.faults,
         )
         life = fulfil(placed, world.catalog, world.geography, world.streams("fulfilment", index))
         self.book.add(placed, life)
@@ -202,10 +211,25 @@ class ChunkWriter:
         self.writer.write("order_items", lambda: item_table(items.values), items.secs)
 
 
-def _write_generation_json(out: Path, config: GeneratorConfig, writer: LandingWriter) -> None:
+def _fault_plan(config: GeneratorConfig, horizon: Horizon) -> FaultPlan:
+    return FaultPlan.of(
+        horizon,
+        volume_drop_day=config.volume_drop_day,
+        volume_drop_keep=config.volume_drop_keep,
+        revenue_spike_day=config.revenue_spike_day,
+        revenue_spike_factor=config.revenue_spike_factor,
+        bad_rows_day=config.bad_rows_day,
+        bad_rows_rate=config.bad_rows_rate,
+    )
+
+
+def _write_generation_json(
+    out: Path, config: GeneratorConfig, writer: LandingWriter, world: World
+) -> None:
     folder = out / MANIFEST_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    flags = {key: value for key, value in asdict(config).items() if key not in ("out", "progress")}
+    skipped = ("out", "progress", *GeneratorConfig.FAULT_FIELDS)
+    flags = {key: value for key, value in asdict(config).items() if key not in skipped}
     flags["start"] = config.start.isoformat()
     document = {
         "generator": "ecommerce_pipeline.generate",
@@ -214,6 +238,8 @@ def _write_generation_json(out: Path, config: GeneratorConfig, writer: LandingWr
         "rows": {table: int(writer.rows[table]) for table in CORE_TABLES},
         "files": writer.files,
     }
+    if world.faults.active:  # absent without faults: a clean run's manifest is unchanged
+        document["faults"] = world.faults.describe(world.horizon)
     (folder / "generation.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
 
