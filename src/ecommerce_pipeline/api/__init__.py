@@ -1,0 +1,1 @@
+"""The read-only data API (FastAPI) over the marts: ``ecom serve api``."""

@@ -1,0 +1,1 @@
+"""Routers of the data API, one module per area."""

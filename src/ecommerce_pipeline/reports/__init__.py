@@ -1,0 +1,1 @@
+"""Self-contained HTML reports over the marts (``ecom report business``)."""
