@@ -17,7 +17,6 @@ from typing import Any
 
 from benchmarks.context import BenchContext, measurement_from
 from benchmarks.model import Measurement, Ratio, SectionResult, Target
-from benchmarks.section_load import fresh_duckdb, fresh_postgres
 
 logger = logging.getLogger(__name__)
 
@@ -153,10 +152,15 @@ def _targets(
 
 def run_transform_section(ctx: BenchContext, result: SectionResult) -> None:
     """Full build, plain-SQL floor and daily incremental on DuckDB, then PostgreSQL."""
-    with fresh_duckdb(ctx, "transform") as path:
-        _run_target(ctx, result, "duckdb", str(path))
-    with fresh_postgres(ctx, "transform") as dsn:
-        _run_target(ctx, result, "postgres", dsn)
+    path = ctx.path("warehouse", "built.duckdb")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    _run_target(ctx, result, "duckdb", str(path))
+    ctx.warehouses["built_duckdb"] = str(path)  # kept for later sections (serving)
+    dsn = ctx.create_database("built")
+    _run_target(ctx, result, "postgres", dsn)
+    ctx.warehouses["built_postgres"] = dsn
     result.notes.append(
         "The full build includes the seed, both snapshots, every data test and unit test; the "
         "floor runs only the table/incremental models' SQL (no views, snapshots or tests), so "

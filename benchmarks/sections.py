@@ -24,6 +24,7 @@ from benchmarks.context import BenchContext
 from benchmarks.model import SectionResult
 from benchmarks.section_generator import GENERATOR_DESCRIPTION, run_generator_section
 from benchmarks.section_load import LOAD_DESCRIPTION, run_load_section
+from benchmarks.section_serving import SERVING_DESCRIPTION, run_serving_section
 from benchmarks.section_transform import TRANSFORM_DESCRIPTION, run_transform_section
 
 SectionRunner = Callable[[BenchContext, SectionResult], None]
@@ -46,6 +47,7 @@ SECTIONS: list[Section] = [
     Section("generator", "Generator", GENERATOR_DESCRIPTION, run_generator_section),
     Section("load", "Load (landing -> raw)", LOAD_DESCRIPTION, run_load_section),
     Section("transform", "Transform: dbt build", TRANSFORM_DESCRIPTION, run_transform_section),
+    Section("serving", "Serving: data API and dashboard", SERVING_DESCRIPTION, run_serving_section),
 ]
 
 

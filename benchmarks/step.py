@@ -28,6 +28,8 @@ STEPS: dict[str, str] = {
     "load_to_sql": "benchmarks.load_steps:load_to_sql",
     "transform_build": "benchmarks.transform_steps:transform_build",
     "transform_plain_sql": "benchmarks.transform_steps:transform_plain_sql",
+    "api_latency": "benchmarks.serving_steps:api_latency",
+    "dashboard_render": "benchmarks.serving_steps:dashboard_render",
 }
 
 
