@@ -1,3 +1,6 @@
+{#- Indexes for the data API's lookups by key (PostgreSQL only). -#}
+{{ config(indexes=postgres_indexes([{'columns': ['customer_id'], 'unique': true}, {'columns': ['rfm_segment']}])) }}
+
 with
 
 customer_orders as (

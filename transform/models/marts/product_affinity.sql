@@ -1,3 +1,6 @@
+{#- Indexes for the data API's lookups by key (PostgreSQL only). -#}
+{{ config(indexes=postgres_indexes([{'columns': ['product_id']}])) }}
+
 with
 
 {# Distinct products of each revenue order; byte-order text so pairs sort the same everywhere. #}

@@ -1,3 +1,6 @@
+{#- Indexes for the data API's lookups by key (PostgreSQL only). -#}
+{{ config(indexes=postgres_indexes([{'columns': ['product_id'], 'unique': true}])) }}
+
 with
 
 products as (
