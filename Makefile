@@ -10,8 +10,12 @@ export DO_NOT_TRACK := 1
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
+# Two workers (the machine has 2 cores); a test file stays on one worker (its module fixtures).
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
+AIRFLOW_ARGS ?=
+DATE ?=
 
-.PHONY: help setup run test test-fast lint lint-sql format bench docs clean
+.PHONY: help setup run test test-fast lint lint-sql format bench docs airflow airflow-stop api dashboard dq clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -27,10 +31,10 @@ run: setup ## Run the whole pipeline on DuckDB at a small scale (generate -> loa
 	$(RUN) ecom run
 
 test: setup ## Run the whole test suite (unit, integration on DuckDB and PostgreSQL, e2e)
-	$(RUN) pytest $(PYTEST_ARGS)
+	$(RUN) pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-fast: setup ## Quick loop: unit tests and fast integration tests (no `slow` marker)
-	$(RUN) pytest -m "not slow" -x -q $(PYTEST_ARGS)
+	$(RUN) pytest $(PYTEST_PARALLEL) -m "not slow" -x -q $(PYTEST_ARGS)
 
 lint: setup ## ruff check + format check, mypy on src/
 	$(RUN) ruff check .
@@ -50,5 +54,21 @@ bench: setup ## Benchmarks at scale 1 (figures go to docs/benchmarks.md)
 docs: setup ## Generate the dbt docs (add ARGS=--serve to serve on port 8081)
 	$(RUN) ecom docs $(ARGS)
 
-clean: ## Remove generated data, warehouses and build output
-	rm -rf data/landing warehouse transform/target transform/logs .pytest_cache
+airflow: setup ## Start Airflow (UI http://localhost:8080, admin/admin); AIRFLOW_ARGS="--port N --home DIR"
+	$(RUN) python -m ecommerce_pipeline.airflow_standalone start $(AIRFLOW_ARGS)
+
+airflow-stop: setup ## Stop every process `make airflow` started (same AIRFLOW_ARGS)
+	$(RUN) python -m ecommerce_pipeline.airflow_standalone stop $(AIRFLOW_ARGS)
+
+api: setup ## Data API on http://127.0.0.1:8000 (docs at /docs; needs ECOM_API_KEYS)
+	$(RUN) ecom serve api
+
+dashboard: setup ## Streamlit dashboard on http://localhost:8501
+	$(RUN) ecom serve dashboard
+
+dq: setup ## Data-quality checks and report for DATE=YYYY-MM-DD (reports/DATE/data_quality.html)
+	$(RUN) ecom report dq --date $(DATE) --check
+
+clean: ## Remove generated data, warehouses, reports, Airflow home and build output
+	rm -rf data/landing warehouse reports .airflow transform/target transform/logs .pytest_cache
+

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from benchmarks.context import BenchContext
 from benchmarks.model import SectionResult
+from benchmarks.section_airflow import AIRFLOW_DESCRIPTION, run_airflow_section
 from benchmarks.section_generator import GENERATOR_DESCRIPTION, run_generator_section
 from benchmarks.section_load import LOAD_DESCRIPTION, run_load_section
 from benchmarks.section_serving import SERVING_DESCRIPTION, run_serving_section
@@ -48,6 +49,7 @@ SECTIONS: list[Section] = [
     Section("load", "Load (landing -> raw)", LOAD_DESCRIPTION, run_load_section),
     Section("transform", "Transform: dbt build", TRANSFORM_DESCRIPTION, run_transform_section),
     Section("serving", "Serving: data API and dashboard", SERVING_DESCRIPTION, run_serving_section),
+    Section("airflow", "Airflow orchestration", AIRFLOW_DESCRIPTION, run_airflow_section),
 ]
 
 

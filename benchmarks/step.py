@@ -30,6 +30,10 @@ STEPS: dict[str, str] = {
     "transform_plain_sql": "benchmarks.transform_steps:transform_plain_sql",
     "api_latency": "benchmarks.serving_steps:api_latency",
     "dashboard_render": "benchmarks.serving_steps:dashboard_render",
+    "airflow_prepare_day": "benchmarks.airflow_steps:airflow_prepare_day",
+    "airflow_dag_parse": "benchmarks.airflow_steps:airflow_dag_parse",
+    "airflow_dag_day": "benchmarks.airflow_steps:airflow_dag_day",
+    "airflow_cli_day": "benchmarks.airflow_steps:airflow_cli_day",
 }
 
 

@@ -8,9 +8,13 @@ PostgreSQL tests are skipped locally but FAIL in CI (``CI=true``): a missing ser
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
@@ -104,3 +108,33 @@ def shared_datasets() -> Path:
     if not path.is_dir():
         pytest.fail(f"{path} is missing: the shared datasets must sit beside the repository")
     return path
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    """Records the JSON body of every POST (a Slack-compatible alert receiver)."""
+
+    posts: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        self.posts.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A real HTTP receiver on 127.0.0.1: (its URL, the posts it received)."""
+    posts: list[dict[str, Any]] = []
+    handler = type("Recorder", (_Webhook,), {"posts": posts})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/dq", posts
+    server.shutdown()
+    server.server_close()
+    thread.join(5)

@@ -9,13 +9,20 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from ecommerce_pipeline import render
-from ecommerce_pipeline.config import Settings, Target, get_settings
+from ecommerce_pipeline.cli_options import (
+    DateOption,
+    DsnOption,
+    DuckdbOption,
+    LandingOption,
+    TargetOption,
+    settings_with,
+)
 
 app = typer.Typer(
     name="ecom",
@@ -25,26 +32,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-
-TargetOption = Annotated[
-    Target | None, typer.Option("--target", help="Warehouse: duckdb | postgres (ECOM_TARGET).")
-]
-LandingOption = Annotated[
-    Path | None, typer.Option("--landing", help="Landing folder (ECOM_LANDING_DIR).")
-]
-DuckdbOption = Annotated[
-    Path | None, typer.Option("--duckdb-path", help="DuckDB file (ECOM_DUCKDB_PATH).")
-]
-DsnOption = Annotated[
-    str | None, typer.Option("--postgres-dsn", help="PostgreSQL DSN (ECOM_POSTGRES_DSN).")
-]
-DateOption = Annotated[date | None, typer.Option(formats=["%Y-%m-%d"])]
-
-
-def _settings(**overrides: Any) -> Settings:
-    """The settings with every flag the user gave applied on top."""
-    given = {key: value for key, value in overrides.items() if value is not None}
-    return get_settings().model_copy(update=given)
 
 
 @app.callback()
@@ -69,11 +56,31 @@ def generate(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Output (landing) folder.")] = None,
     dirty_rate: Annotated[float, typer.Option(help="Share of injected bad rows (0..0.5).")] = 0.0,
+    volume_drop_day: Annotated[
+        date | None, typer.Option(formats=["%Y-%m-%d"], help="Fault: drop orders on this day.")
+    ] = None,
+    volume_drop_keep: Annotated[
+        float, typer.Option(help="Share of that day's orders kept by the volume drop.")
+    ] = 0.3,
+    revenue_spike_day: Annotated[
+        date | None, typer.Option(formats=["%Y-%m-%d"], help="Fault: prices spike this day.")
+    ] = None,
+    revenue_spike_factor: Annotated[
+        float, typer.Option(help="Price multiplier of the revenue spike.")
+    ] = 5.0,
+    bad_rows_day: Annotated[
+        date | None, typer.Option(formats=["%Y-%m-%d"], help="Fault: bad-row surge this day.")
+    ] = None,
+    bad_rows_rate: Annotated[float, typer.Option(help="Dirty rate of the bad-row surge.")] = 0.3,
+    to_db: Annotated[
+        str | None,
+        typer.Option("--to-db", help="Write the history day by day into this OLTP PostgreSQL DB."),
+    ] = None,
 ) -> None:
     """Write synthetic landing files (one folder per table per day)."""
     from ecommerce_pipeline import pipeline
 
-    settings = _settings(
+    settings = settings_with(
         scale=scale,
         start_date=start.isoformat() if start else None,
         days=days,
@@ -81,7 +88,27 @@ def generate(
         file_format=file_format,
         landing_dir=out,
     )
-    result = pipeline.generate_landing(settings, dirty_rate=dirty_rate, progress=True)
+    if to_db is not None:  # the shop's OLTP database instead of landing files
+        from ecommerce_pipeline.sources.oltp_writer import generate_to_db
+
+        written = generate_to_db(settings, to_db)
+        console.print(f"OLTP database: {written.days} days applied, rows {dict(written.rows)}")
+        return
+    faults = {
+        "volume_drop_day": date.fromisoformat(f"{volume_drop_day:%Y-%m-%d}")
+        if volume_drop_day
+        else None,
+        "volume_drop_keep": volume_drop_keep,
+        "revenue_spike_day": date.fromisoformat(f"{revenue_spike_day:%Y-%m-%d}")
+        if revenue_spike_day
+        else None,
+        "revenue_spike_factor": revenue_spike_factor,
+        "bad_rows_day": date.fromisoformat(f"{bad_rows_day:%Y-%m-%d}") if bad_rows_day else None,
+        "bad_rows_rate": bad_rows_rate,
+    }
+    result = pipeline.generate_landing(
+        settings, dirty_rate=dirty_rate, progress=True, faults=faults
+    )
     render.print_generate_result(console, result)
 
 
@@ -97,7 +124,7 @@ def load(
     """Load landing files into raw.<table>; bad rows go to raw._quarantine."""
     from ecommerce_pipeline import pipeline
 
-    settings = _settings(
+    settings = settings_with(
         target=target, landing_dir=landing, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn
     )
     report = pipeline.load(settings, since=since, until=until, progress=True)
@@ -122,7 +149,7 @@ def transform(
     from ecommerce_pipeline import pipeline
     from ecommerce_pipeline import transform as dbt
 
-    settings = _settings(target=target, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn)
+    settings = settings_with(target=target, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn)
     if parse:
         console.print(f"manifest: {dbt.parse(settings)}")
         return
@@ -145,7 +172,7 @@ def docs(
     """Generate the dbt docs (lineage, column descriptions = the metrics glossary)."""
     from ecommerce_pipeline import transform as dbt
 
-    settings = _settings(target=target, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn)
+    settings = settings_with(target=target, duckdb_path=duckdb_path, postgres_dsn=postgres_dsn)
     folder = dbt.docs_generate(settings)
     console.print(f"dbt docs written to {folder / 'index.html'}")
     if serve:
@@ -167,7 +194,7 @@ def run(
     """The whole pipeline: generate (if the landing folder is empty) -> load -> transform."""
     from ecommerce_pipeline import pipeline
 
-    settings = _settings(
+    settings = settings_with(
         target=target,
         landing_dir=landing,
         duckdb_path=duckdb_path,
@@ -190,14 +217,28 @@ def run(
         raise typer.Exit(code=1)
 
 
+def _add_groups() -> None:
+    """The command groups, each in its own module (``cli_<group>.py``)."""
+    from ecommerce_pipeline import cli_extract, cli_importer, cli_report, cli_serve
+
+    app.add_typer(cli_report.app, name="report")
+    app.add_typer(cli_serve.app, name="serve")
+    app.add_typer(cli_extract.app, name="extract")
+    app.add_typer(cli_importer.app, name="import")
+
+
+_add_groups()
+
+
 def _user_errors() -> tuple[type[Exception], ...]:
     """Errors a user can act on: printed as one clear line, never as a traceback."""
+    from ecommerce_pipeline.errors import UserError
     from ecommerce_pipeline.generate.config import GeneratorConfigError
     from ecommerce_pipeline.ingest.errors import LoadError
     from ecommerce_pipeline.transform import TransformError
     from ecommerce_pipeline.warehouse import WarehouseError
 
-    return (GeneratorConfigError, LoadError, TransformError, WarehouseError)
+    return (UserError, GeneratorConfigError, LoadError, TransformError, WarehouseError)
 
 
 def entry() -> None:

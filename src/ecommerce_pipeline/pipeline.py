@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ecommerce_pipeline.config import Settings, Target
 
@@ -63,9 +63,16 @@ def landing_is_empty(landing_dir: Path) -> bool:
 
 
 def generate_landing(
-    settings: Settings, *, dirty_rate: float = 0.0, progress: bool = False
+    settings: Settings,
+    *,
+    dirty_rate: float = 0.0,
+    progress: bool = False,
+    faults: dict[str, Any] | None = None,
 ) -> GenerateResult:
-    """Write synthetic landing files to ``settings.landing_dir`` (scale, seed, days)."""
+    """Write synthetic landing files to ``settings.landing_dir`` (scale, seed, days).
+
+    ``faults``: fault-injection fields of ``GeneratorConfig`` (e.g. ``volume_drop_day``).
+    """
     from ecommerce_pipeline.generate import GeneratorConfig, generate
 
     config = GeneratorConfig(
@@ -77,6 +84,7 @@ def generate_landing(
         file_format=settings.file_format,
         dirty_rate=dirty_rate,
         progress=progress,
+        **(faults or {}),
     )
     return generate(config)
 

@@ -185,7 +185,7 @@ def _outcomes(result: Any) -> tuple[list[NodeOutcome], list[str]]:
     return outcomes, failures
 
 
-def _release_duckdb() -> None:
+def release_duckdb() -> None:
     """Close the DuckDB database dbt-duckdb keeps open in-process after an invocation.
 
     Otherwise the file stays locked (other processes cannot open it) and this process cannot
@@ -240,7 +240,7 @@ def run_dbt(
         try:
             outcome = dbtRunner().invoke(command)
         finally:
-            _release_duckdb()
+            release_duckdb()
     elapsed = time.perf_counter() - started
     results, failures = _outcomes(outcome.result)
     if outcome.exception is not None:
@@ -351,5 +351,5 @@ def docs_serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8081)
 class _QuietHandler(SimpleHTTPRequestHandler):
     """Static files, with request logs sent to the module logger instead of stderr."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("docs server: " + format, *args)

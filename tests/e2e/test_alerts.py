@@ -7,20 +7,17 @@ and a recovery message follows when it passes. Task failures from the DAG's call
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from email import message_from_bytes
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -36,20 +33,6 @@ pytestmark = pytest.mark.e2e
 TABLES = {"customers", "products", "orders", "order_items"}
 
 
-class _Webhook(BaseHTTPRequestHandler):
-    posts: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        self.posts.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 class _Mailbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
@@ -63,19 +46,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    posts: ClassVar[list[dict[str, Any]]] = []
-    handler = type("Recorder", (_Webhook,), {"posts": posts})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/dq", posts
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`ecom run`, `ecom transform` and `ecom docs` end to end, as a user runs them, on both warehouses."""
+"""`ecom run`, `ecom transform` and `ecom docs` end to end, as a user runs them, on both targets."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from ecommerce_pipeline.quality.runner import (
     QualityRunResult,
     notify_task_failure,
     notify_task_success,
+    resolve_task_incidents,
     run_checks,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "QualityRunResult",
     "notify_task_failure",
     "notify_task_success",
+    "resolve_task_incidents",
     "run_checks",
 ]

@@ -226,3 +226,29 @@ def _task_transition(settings: Settings, record: Mapping[str, Any], status: str)
     result = QualityRunResult(run_id, _record_time(record), [check], [])
     _deliver(settings, changes, result)
     return result.opened if status == "fail" else result.resolved
+
+
+def resolve_task_incidents(
+    settings: Settings, *, dag_id: str, run_id: str, logical_date: date | datetime
+) -> list[str]:
+    """Close the open task-failure incidents of ``dag_id`` (with a recovery message each).
+
+    Called by the DAG's data-quality step: it runs only when every upstream task of the run
+    succeeded, so a task that failed in an earlier run has recovered.
+    """
+    with session(settings) as db:
+        incidents.ensure_table(db)
+        open_now = incidents.open_incidents(db)
+    resolved: list[str] = []
+    for row in open_now:
+        if row["check_type"] != "task" or row["model"] != dag_id:
+            continue
+        task_id = str(row["check_name"]).removeprefix(f"{dag_id}.")
+        record = {
+            "dag_id": dag_id,
+            "task_id": task_id,
+            "run_id": run_id,
+            "logical_date": logical_date,
+        }
+        resolved += notify_task_success(settings, record)
+    return resolved
