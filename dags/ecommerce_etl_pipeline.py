@@ -28,14 +28,15 @@ WRITER_ARGS: dict[str, Any] = {"pool": POOL} if POOL else {}
 
 
 class LandingDaySensor(BaseSensorOperator):
-    """Waits until every core table's landing folder of the run's business day holds a file."""
+    """Waits until the run's business day is delivered (a core table's day folder holds a file)."""
 
     def poke(self, context: Any) -> bool:
         day = orchestration.business_day(context.get("logical_date"))
+        if orchestration.day_delivered(settings.landing_dir, day):
+            return True
         missing = orchestration.missing_day_folders(settings.landing_dir, day)
-        if missing:
-            self.log.info("waiting for %s", ", ".join(str(folder) for folder in missing))
-        return not missing
+        self.log.info("waiting for any of %s", ", ".join(str(folder) for folder in missing))
+        return False
 
     def execute(self, context: Any) -> Any:
         try:

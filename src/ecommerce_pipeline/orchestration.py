@@ -182,6 +182,16 @@ def _has_landing_file(folder: Path) -> bool:
     )
 
 
+def day_delivered(landing_dir: Path, day: date) -> bool:
+    """True when the source delivered business day ``day``: a core table's day folder holds a file.
+
+    Not all four: a quiet day has no folder for a table without changes (no product changed,
+    no new customer), and a real source writes only what changed. Late files of a delivered day
+    are not lost: each run loads every not-yet-loaded file up to its day (:func:`load_day`).
+    """
+    return any(_has_landing_file(folder) for folder in day_folders(landing_dir, day).values())
+
+
 def missing_day_folders(landing_dir: Path, day: date) -> list[Path]:
     """The day folders of ``day`` that are missing or hold no landing file."""
     return [
@@ -230,10 +240,14 @@ def _check_load(report: LoadReport, day: date) -> None:
 
 
 def load_day(settings: Settings, day: date) -> DayLoad:
-    """Load business day ``day``'s landing files (idempotent: loaded files are skipped)."""
+    """Load the landing files up to business day ``day`` not loaded yet (idempotent).
+
+    Normally that is the day's own files; files of earlier days delivered late (after their
+    day's run) are caught up here instead of being left out.
+    """
     from ecommerce_pipeline import pipeline
 
-    report = pipeline.load(settings, since=day, until=day)
+    report = pipeline.load(settings, until=day)
     _check_load(report, day)
     totals = report.totals
     result = DayLoad(

@@ -177,7 +177,7 @@ def test_a_run_triggered_over_http_succeeds(airflow: Airflow) -> None:
         ).fetchone()
         loaded = con.execute("select min(_file_day), max(_file_day) from raw.orders").fetchone()
     assert days is not None and days[0] > 0
-    assert loaded == (airflow.day, airflow.day)  # the run loaded its business day only
+    assert loaded is not None and loaded[1] == airflow.day  # loaded up to its business day
 
     # Lineage: the OpenLineage provider wrote each task's events to the file transport.
     events = [

@@ -30,6 +30,7 @@ from ecommerce_pipeline.orchestration import (
     as_of_date,
     as_of_template_value,
     business_day,
+    day_delivered,
     missing_day_folders,
     missing_files_message,
     require_manifest,
@@ -58,15 +59,20 @@ def _write(path: Path) -> None:
     path.write_text("id\n1\n")
 
 
-def test_a_day_is_ready_when_every_core_table_folder_holds_a_file(tmp_path: Path) -> None:
+def test_a_day_is_delivered_when_any_core_table_folder_holds_a_landing_file(
+    tmp_path: Path,
+) -> None:
     day = date(2024, 3, 1)
-    for table in ("customers", "products", "orders"):
-        _write(tmp_path / table / "2024-03-01" / f"{table}.csv")
-    (tmp_path / "order_items" / "2024-03-01").mkdir(parents=True)
-    _write(tmp_path / "order_items" / "2024-03-01" / "_SUCCESS_marker")  # not a landing file
-    assert missing_day_folders(tmp_path, day) == [tmp_path / "order_items" / "2024-03-01"]
-    _write(tmp_path / "order_items" / "2024-03-01" / "order_items.csv")
-    assert missing_day_folders(tmp_path, day) == []  # the optional sources are not awaited
+    assert not day_delivered(tmp_path, day)
+    (tmp_path / "orders" / "2024-03-01").mkdir(parents=True)
+    _write(tmp_path / "orders" / "2024-03-01" / "_SUCCESS_marker")  # not a landing file
+    _write(tmp_path / "web_events" / "2024-03-01" / "events.csv")  # optional: not awaited
+    assert not day_delivered(tmp_path, day)
+    _write(tmp_path / "orders" / "2024-03-01" / "orders.csv")
+    assert day_delivered(tmp_path, day)  # a quiet day: no customer or product changed
+    assert missing_day_folders(tmp_path, day) == [
+        tmp_path / table / "2024-03-01" for table in ("customers", "products", "order_items")
+    ]
 
 
 def test_the_missing_files_message_names_the_day_folders_and_the_fix(tmp_path: Path) -> None:
