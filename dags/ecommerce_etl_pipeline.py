@@ -133,6 +133,7 @@ with DAG(
             # writing them costs more than building a small model.
             "dbt_cmd_flags": ["--no-write-json"],
             "callback": orchestration.release_dbt_warehouse,
+            "dbt_runner_callbacks": [orchestration.collect_dbt_event],
             **WRITER_ARGS,
         },
     )

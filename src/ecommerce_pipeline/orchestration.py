@@ -12,7 +12,10 @@ last order). So the run for D gives the same marts as ``ecom load --until D`` th
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -91,6 +94,21 @@ class AirflowSettings(BaseSettings):
         description="Where the DAG's docs task writes the dbt docs (default: "
         "transform/target/<target>_docs, apart from the manifest the DAG renders)",
     )
+
+    dbt_results_dir: Path | None = Field(
+        default=None,
+        description="Where the DAG's dbt tasks leave their node results for the data-quality "
+        "step (default: transform/target/<target>_runs/<run_id>/)",
+    )
+
+    def results_dir(self, settings: Settings, run_id: str) -> Path:
+        """The folder of one DAG run's dbt node results (one JSON file per dbt task)."""
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", run_id)
+        if self.dbt_results_dir is not None:
+            return self.dbt_results_dir / safe
+        from ecommerce_pipeline.transform import PROJECT_DIR
+
+        return PROJECT_DIR / "target" / f"{settings.target.value}_runs" / safe
 
     def start_date(self, settings: Settings) -> date:
         """The first business day the DAG schedules."""
@@ -295,7 +313,11 @@ def quality_report(
     """
     from ecommerce_pipeline import pipeline, quality
 
-    checks = quality.run_checks(settings, logical_date=day, run_id=run_id)
+    dag_settings = AirflowSettings()
+    artifacts = merged_dbt_results(
+        dag_settings.results_dir(settings, run_id), dag_settings.manifest_path(settings)
+    )
+    checks = quality.run_checks(settings, logical_date=day, run_id=run_id, dbt_artifacts=artifacts)
     recovered = quality.resolve_task_incidents(
         settings, dag_id=dag_id, run_id=run_id, logical_date=day
     )
@@ -316,15 +338,71 @@ def quality_report(
     return report
 
 
-def release_dbt_warehouse(project_dir: str | None = None, **_: Any) -> None:
-    """Cosmos callback after each dbt node: close the DuckDB file dbt-duckdb keeps open.
+#: dbt node results of the current task, gathered from dbtRunner's events (one process per task
+#: under a scheduler; ``dag.test`` runs tasks one after the other in one process).
+_NODE_RESULTS: list[dict[str, Any]] = []
 
-    A worker runs each task in its own process, which releases the file when it exits; this
-    releases it at once, so tasks run in one process (``dag.test``) can open it again.
+
+def collect_dbt_event(event: Any) -> None:
+    """dbtRunner callback of the DAG's dbt tasks: keep each finished node's result.
+
+    The tasks run dbt with ``--no-write-json`` (writing the manifest per task costs more than a
+    small model); the results come from the ``NodeFinished`` events instead.
+    """
+    if event.info.name != "NodeFinished":
+        return
+    data = event.data
+    _NODE_RESULTS.append(
+        {
+            "unique_id": data.node_info.unique_id,
+            "status": data.run_result.status,
+            "message": data.run_result.message,
+            "execution_time": float(data.run_result.execution_time),
+            "failures": int(data.run_result.num_failures),
+        }
+    )
+
+
+def release_dbt_warehouse(project_dir: str | None = None, context: Any = None, **_: Any) -> None:
+    """Cosmos callback after each dbt task: keep its node results, release the DuckDB file.
+
+    The results go to :meth:`AirflowSettings.results_dir` of the run (one file per task) for the
+    data-quality step. dbt-duckdb keeps the database open in-process: a worker's task process
+    releases it when it exits; releasing it here lets tasks run in one process (``dag.test``).
     """
     from ecommerce_pipeline.transform import release_duckdb
 
     release_duckdb()
+    results = list(_NODE_RESULTS)
+    _NODE_RESULTS.clear()
+    if context is None or not results:
+        return
+    folder = AirflowSettings().results_dir(Settings(), str(context["run_id"]))
+    folder.mkdir(parents=True, exist_ok=True)
+    task_id = str(getattr(context.get("ti"), "task_id", "dbt"))
+    target = folder / f"{task_id}.json"
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"results": results}), encoding="utf-8")
+    temporary.replace(target)
+
+
+def merged_dbt_results(folder: Path, manifest: Path) -> Path | None:
+    """One ``run_results.json`` (+ the manifest) of all the dbt tasks of a run, for the checks.
+
+    Returns the folder holding both (``<folder>/merged``), or None when no dbt task left results.
+    """
+    parts = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not parts:
+        return None
+    results: list[dict[str, Any]] = []
+    for part in parts:
+        results += json.loads(part.read_text(encoding="utf-8"))["results"]
+    merged = folder / "merged"
+    merged.mkdir(exist_ok=True)
+    (merged / "run_results.json").write_text(json.dumps({"results": results}), encoding="utf-8")
+    if manifest.is_file():
+        shutil.copyfile(manifest, merged / "manifest.json")
+    return merged
 
 
 def generate_docs(settings: Settings, target_dir: Path) -> str:

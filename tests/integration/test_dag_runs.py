@@ -64,7 +64,15 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Shop:
         and day > START  # leave some history to load before the DAG takes over
     )
     run_days = (first, first + timedelta(days=1), first + timedelta(days=2))
-    return Shop(landing, run_days, START + timedelta(days=DAYS))
+    # The generator also writes later status changes after its last day: the first day after
+    # every delivered folder is a day nothing was delivered for.
+    delivered = [
+        date.fromisoformat(folder.name)
+        for table in ("customers", "products", "orders", "order_items")
+        for folder in (landing / table).iterdir()
+        if folder.is_dir()
+    ]
+    return Shop(landing, run_days, max(delivered) + timedelta(days=1))
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +97,7 @@ def _dag_env(settings: Settings, shop: Shop, tmp: Path, **extra: str) -> dict[st
         "ECOM_DBT_DOCS_DIR": str(tmp / "docs"),
         "ECOM_ALERT_JSONL_PATH": str(tmp / "alerts.jsonl"),
         "ECOM_REPORTS_DIR": str(tmp / "reports"),
+        "ECOM_DBT_RESULTS_DIR": str(tmp / "dbt-runs"),
         "ECOM_DAG_RETRIES": "0",
         **extra,
     }
@@ -217,6 +226,18 @@ def test_duckdb_backfill_matches_the_cli_and_reruns_change_nothing(
     # The data-quality step recorded every run's checks and wrote the day's report.
     recorded = query(settings, f"select count(distinct run_id) from marts.{RESULTS_TABLE}")
     assert recorded == [(len(shop.run_days),)]
+    # ... including every dbt test of every run (from the dbt tasks' node results), all passing,
+    # and the models' run times (performance monitoring).
+    tests = query(
+        settings,
+        f"select run_id, count(*), sum(case when status = 'pass' then 1 else 0 end) "
+        f"from marts.{RESULTS_TABLE} where check_type = 'dbt_test' group by run_id",
+    )
+    assert len(tests) == len(shop.run_days)
+    for _, checked, passed in tests:
+        assert checked > 100 and passed == checked
+    timed = query(settings, f"select count(distinct node_id) from marts.{MODEL_RUNS_TABLE}")
+    assert timed[0][0] > 20
     report = tmp_path / "reports" / shop.run_days[-1].isoformat() / "data_quality.html"
     assert report.is_file()
 
@@ -303,6 +324,7 @@ def test_a_day_whose_files_never_come_fails_with_the_missing_folders(
         ECOM_SENSOR_POKE_SECONDS="1",
         ECOM_SENSOR_TIMEOUT_SECONDS="2",
         ECOM_ALERT_WEBHOOK_URL=url,
+        ECOM_DAG_END_DATE=shop.missing_day.isoformat(),  # a scheduled day, not delivered
     )
     dag_run = _run(_dag(monkeypatch, env), shop.missing_day)
     assert str(dag_run.state) == "failed"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ecommerce_pipeline.cli import _settings
+from ecommerce_pipeline.cli_options import settings_with
 from ecommerce_pipeline.config import Settings, Target, get_settings
 
 pytestmark = pytest.mark.unit
@@ -40,7 +40,7 @@ def test_cli_flags_override_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOM_TARGET", "postgres")
     get_settings.cache_clear()
     try:
-        settings = _settings(target=Target.DUCKDB, landing_dir=Path("x"), duckdb_path=None)
+        settings = settings_with(target=Target.DUCKDB, landing_dir=Path("x"), duckdb_path=None)
         assert settings.target is Target.DUCKDB
         assert settings.landing_dir == Path("x")
         assert settings.duckdb_path == Path("warehouse/ecommerce.duckdb")  # not given: kept
