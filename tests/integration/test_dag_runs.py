@@ -350,3 +350,43 @@ def test_a_day_whose_files_never_come_fails_with_the_missing_folders(
     assert len(missing) == 4
     for folder in missing:
         assert str(folder) in message
+
+
+@pytest.mark.postgres
+def test_the_dag_takes_its_day_from_the_oltp_database(
+    metadata_db: Path,
+    shop: Shop,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_databases: Any,
+) -> None:
+    """ECOM_SOURCE=database: the extract task fills the empty landing folder from the OLTP DB."""
+    from ecommerce_pipeline.sources.oltp_writer import write_history
+
+    day = shop.run_days[0]
+    oltp = pg_databases.create("dag_oltp")
+    write_history(oltp, shop.landing, until=day)
+    landing = tmp_path / "extracted"
+    settings = Settings(
+        target=Target.DUCKDB, duckdb_path=tmp_path / "wh.duckdb", landing_dir=landing
+    )
+    env = _dag_env(
+        settings,
+        Shop(landing, shop.run_days, shop.missing_day),
+        tmp_path,
+        ECOM_SOURCE="database",
+        ECOM_SOURCE_DB_URL=oltp,
+    )
+    _assert_success(_run(_dag(monkeypatch, env), day))
+
+    generated = {
+        row.split(",", 1)[0]
+        for folder in (shop.landing / "orders").iterdir()
+        if folder.name <= day.isoformat()
+        for path in folder.glob("*.csv")
+        for row in path.read_text(encoding="utf-8").splitlines()[1:]
+    }
+    loaded = {row[0] for row in query(settings, "select distinct order_id from raw.orders")}
+    assert loaded == generated
+    built = query(settings, "select count(*) from marts.customer_summary")
+    assert built[0][0] > 0
