@@ -44,27 +44,6 @@ month_customers as (
     group by order_month
 ),
 
-month_totals as (
-    select
-        'month' as period_grain,
-        daily.order_month as period_start,
-        sum(daily.orders) as orders,
-        sum(daily.revenue_orders) as revenue_orders,
-        sum(daily.cancelled_orders) as cancelled_orders,
-        coalesce(max(month_customers.customers), 0) as customers,
-        sum(daily.gross_revenue) as gross_revenue,
-        sum(daily.net_revenue) as net_revenue,
-        {{ sum_known('daily.gross_profit') }} as gross_profit,
-        sum(daily.units_sold) as units_sold,
-        sum(daily.returned_units) as returned_units,
-        sum(daily.shipping_revenue) as shipping_revenue,
-        sum(daily.tax_collected) as tax_collected
-    from daily
-    left join month_customers
-        on daily.order_month = month_customers.period_start
-    group by daily.order_month
-),
-
 quarter_customers as (
     select
         order_quarter as period_start,
@@ -73,14 +52,17 @@ quarter_customers as (
     group by order_quarter
 ),
 
-quarter_totals as (
+{#- Month and quarter rows: the days' additive measures summed; customers counted per period. -#}
+{%- for grain in ['month', 'quarter'] %}
+
+{{ grain }}_totals as (
     select
-        'quarter' as period_grain,
-        daily.order_quarter as period_start,
+        '{{ grain }}' as period_grain,
+        daily.order_{{ grain }} as period_start,
         sum(daily.orders) as orders,
         sum(daily.revenue_orders) as revenue_orders,
         sum(daily.cancelled_orders) as cancelled_orders,
-        coalesce(max(quarter_customers.customers), 0) as customers,
+        coalesce(max({{ grain }}_customers.customers), 0) as customers,
         sum(daily.gross_revenue) as gross_revenue,
         sum(daily.net_revenue) as net_revenue,
         {{ sum_known('daily.gross_profit') }} as gross_profit,
@@ -89,10 +71,11 @@ quarter_totals as (
         sum(daily.shipping_revenue) as shipping_revenue,
         sum(daily.tax_collected) as tax_collected
     from daily
-    left join quarter_customers
-        on daily.order_quarter = quarter_customers.period_start
-    group by daily.order_quarter
+    left join {{ grain }}_customers
+        on daily.order_{{ grain }} = {{ grain }}_customers.period_start
+    group by daily.order_{{ grain }}
 ),
+{%- endfor %}
 
 periods as (
     select * from day_totals
