@@ -90,7 +90,8 @@ class Settings(BaseSettings):
         default=256,
         ge=0,
         description=(
-            "DuckDB serving: results kept while the warehouse file is unchanged (0 = off)"
+            "API/dashboard query results kept while the warehouse is unchanged (DuckDB: its "
+            "file; PostgreSQL: the reading snapshot), LRU (0 = off)"
         ),
     )
     source: str = Field(

@@ -19,13 +19,13 @@ import logging
 import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import psycopg
@@ -151,6 +151,18 @@ def relative_change(current: Any, previous: Any) -> float | None:
     return float((Decimal(current) - Decimal(previous)) / Decimal(previous))
 
 
+#: The MVCC snapshot of the current transaction (PostgreSQL 13+): equal snapshots see equal data.
+SNAPSHOT_SQL = "select cast(pg_current_snapshot() as text)"
+_T = TypeVar("_T")
+
+
+def _fetch_postgres(
+    conn: psycopg.Connection[Any], statement: str, params: Sequence[Any]
+) -> Fetched:
+    cursor = conn.execute(statement, list(params))
+    return [column.name for column in cursor.description or []], cursor.fetchall()
+
+
 def _duckdb_statement(statement: str) -> str:
     return statement.replace("%s", "?")
 
@@ -204,12 +216,15 @@ class PostgresPool:
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
-            return psycopg.connect(
+            conn = psycopg.connect(
                 self.dsn,
                 autocommit=True,
                 connect_timeout=10,
                 options="-c TimeZone=UTC -c default_transaction_read_only=on",
             )
+            # Explicit transactions (fetch_cached) read one snapshot throughout.
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            return conn
         except psycopg.OperationalError as exc:
             raise WarehouseError(
                 f"cannot connect to PostgreSQL {redact_dsn(self.dsn)}: {exc}. Check that the "
@@ -239,15 +254,11 @@ class PostgresPool:
         finally:
             self._slots.release()
 
-    def fetch(
-        self, statement: str, params: Sequence[Any]
-    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def _retrying(self, work: Callable[[psycopg.Connection[Any]], _T]) -> _T:
         for attempt in (1, 2):
             try:
                 with self.connection() as conn:
-                    cursor = conn.execute(statement, list(params))
-                    columns = [column.name for column in cursor.description or []]
-                    return columns, cursor.fetchall()
+                    return work(conn)
             except psycopg.OperationalError as exc:
                 # A pooled session may have died (server restart): retry once on a fresh one.
                 if attempt == 2:
@@ -256,6 +267,26 @@ class PostgresPool:
                     ) from exc
                 logger.info("retrying on a fresh PostgreSQL connection after: %s", exc)
         raise AssertionError("unreachable")
+
+    def fetch(self, statement: str, params: Sequence[Any]) -> Fetched:
+        return self._retrying(lambda conn: _fetch_postgres(conn, statement, params))
+
+    def fetch_cached(self, statement: str, params: Sequence[Any], cache: ResultCache) -> list[Row]:
+        """The statement's rows from ``cache`` when they were read in the same MVCC snapshot;
+        otherwise run in that snapshot (a repeatable-read transaction) and cached."""
+
+        def work(conn: psycopg.Connection[Any]) -> list[Row]:
+            with conn.transaction():
+                snapshot = conn.execute(SNAPSHOT_SQL).fetchall()[0][0]
+                key = (snapshot, statement, tuple(params))
+                cached = cache.get(key)
+                if cached is not None:
+                    return cached
+                found = _as_rows(_fetch_postgres(conn, statement, params))
+            cache.put(key, found)
+            return found
+
+        return self._retrying(work)
 
     def close(self) -> None:
         """Close every idle connection."""
@@ -266,34 +297,28 @@ class PostgresPool:
                 return
 
 
-class DuckDBResultCache:
-    """Results of read statements, valid while the DuckDB file and its WAL are unchanged.
+class ResultCache:
+    """Results of read statements keyed by the warehouse's version, LRU, small results only.
 
-    The version of the warehouse is the (mtime, size) of ``<file>`` and ``<file>.wal``: any
-    write by the pipeline changes it, so a cached result is never stale. It saves the cost of
-    opening the file (~10 ms) for repeated reads. Small results only (``max_rows``), LRU.
+    The key of a result holds a version of the warehouse that changes with every committed
+    write, so a cached result is never stale:
+
+    - DuckDB: the (mtime, size, inode) of ``<file>`` and ``<file>.wal`` (:func:`duckdb_version`);
+      a hit also saves opening the file (~10 ms).
+    - PostgreSQL: the statement's own MVCC snapshot (``pg_current_snapshot()``, taken in the
+      repeatable-read transaction that runs the statement on a miss, see
+      :meth:`PostgresPool.fetch_cached`). Two transactions with the same snapshot see exactly
+      the same committed data; any transaction that writes anywhere in the cluster gets a new
+      transaction id and so changes the snapshot of later readers.
     """
 
-    def __init__(self, path: Path, entries: int, max_rows: int = 5000) -> None:
-        self.path = path
+    def __init__(self, entries: int, max_rows: int = 5000) -> None:
         self.entries = entries
         self.max_rows = max_rows
         self._results: OrderedDict[tuple[Any, ...], list[Row]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
-
-    def version(self) -> tuple[Any, ...]:
-        """The warehouse's current version (changes with every write)."""
-        marks: list[Any] = []
-        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
-            try:
-                info = path.stat()
-            except FileNotFoundError:
-                marks.append(None)
-            else:
-                marks.append((info.st_mtime_ns, info.st_size, info.st_ino))
-        return tuple(marks)
 
     def get(self, key: tuple[Any, ...]) -> list[Row] | None:
         with self._lock:
@@ -315,6 +340,24 @@ class DuckDBResultCache:
                 self._results.popitem(last=False)
 
 
+def duckdb_version(path: Path) -> tuple[Any, ...]:
+    """The DuckDB warehouse's current version: changes with every write to the file or its WAL."""
+    marks: list[Any] = []
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            marks.append(None)
+        else:
+            marks.append((info.st_mtime_ns, info.st_size, info.st_ino))
+    return tuple(marks)
+
+
+def _as_rows(fetched: Fetched) -> list[Row]:
+    columns, rows = fetched
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
 class Marts:
     """Read-only queries over the marts of the settings' warehouse (thread-safe).
 
@@ -326,19 +369,20 @@ class Marts:
         self,
         settings: Settings,
         reader: DuckDBReader | SessionDuckDB | PostgresPool | None = None,
-        cache: DuckDBResultCache | None = None,
+        cache: ResultCache | None = None,
     ) -> None:
         self.settings = settings
         self._reader: DuckDBReader | SessionDuckDB | PostgresPool
         self.cache = cache
         if reader is not None:
             self._reader = reader
-        elif settings.target == Target.DUCKDB:
+            return
+        if settings.target == Target.DUCKDB:
             self._reader = DuckDBReader(settings.duckdb_path)
-            if settings.serving_cache_entries > 0:
-                self.cache = DuckDBResultCache(settings.duckdb_path, settings.serving_cache_entries)
         else:
             self._reader = PostgresPool(settings.postgres_dsn, settings.serving_pool_size)
+        if settings.serving_cache_entries > 0:
+            self.cache = ResultCache(settings.serving_cache_entries)
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -359,27 +403,25 @@ class Marts:
             reader.close()
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Run one statement and return its rows as dicts keyed by column name (DuckDB: from
-        the result cache while the file is unchanged)."""
-        if self.cache is None:
-            return self._run(statement, params)
-        key = (self.cache.version(), statement, tuple(params))
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached
-        found = self._run(statement, params)
-        self.cache.put(key, found)
-        return found
-
-    def _run(self, statement: str, params: Sequence[Any]) -> list[Row]:
+        """Run one statement and return its rows as dicts keyed by column name (from the
+        result cache while the warehouse is unchanged, see :class:`ResultCache`)."""
         try:
-            columns, rows = self._reader.fetch(statement, params)
+            if self.cache is None:
+                return _as_rows(self._reader.fetch(statement, params))
+            if isinstance(self._reader, PostgresPool):
+                return self._reader.fetch_cached(statement, params, self.cache)
+            key = (duckdb_version(self._reader.path), statement, tuple(params))
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+            found = _as_rows(self._reader.fetch(statement, params))
+            self.cache.put(key, found)
+            return found
         except (duckdb.CatalogException, psycopg.errors.UndefinedTable) as exc:
             raise WarehouseError(
                 f"the {self.settings.target.value} warehouse has no marts yet ({exc}): run "
                 "`ecom run` (or `ecom transform`) first"
             ) from exc
-        return [dict(zip(columns, row, strict=True)) for row in rows]
 
     def one(self, statement: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of a statement, or None."""
@@ -394,7 +436,8 @@ class Marts:
             "select min(period_start) as first_order_date, max(period_start) as last_order_date "
             "from marts.sales_summary where period_grain = 'day'"
         )
-        as_of = self.one("select max(as_of_date) as as_of_date from marts.customer_summary")
+        # One as-of date per build: any row has it (max() would scan the whole mart).
+        as_of = self.one("select as_of_date from marts.customer_summary limit 1")
         return {**(bounds or {}), **(as_of or {})}
 
     def date_bounds(self) -> tuple[date, date] | None:
