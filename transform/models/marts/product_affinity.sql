@@ -3,40 +3,41 @@
 
 with
 
-{# Distinct products of each revenue order; byte-order text so pairs sort the same everywhere. #}
-baskets as (
-    select distinct
-        {{ marts_sort_key('order_id') }} as order_id,
-        {{ marts_sort_key('product_id') }} as product_id
-    from {{ ref('fact_order_items') }}
-    where is_revenue_order
+{# Per-month inputs, refreshed incrementally (agg_product_pairs_months, agg_product_months): an
+   order lies in one month, so summing the months counts every order once. #}
+month_rows as (
+    select
+        product_id,
+        related_product_id,
+        orders
+    from {{ ref('agg_product_pairs_months') }}
 ),
 
 total_orders as (
-    select count(distinct order_id) as revenue_orders
-    from baskets
+    select cast(sum(orders) as bigint) as revenue_orders
+    from month_rows
+    where product_id is null
 ),
 
 product_orders as (
     select
         product_id,
-        count(*) as orders
-    from baskets
+        cast(sum(revenue_orders) as bigint) as orders
+    from {{ ref('agg_product_months') }}
     group by product_id
+    having sum(revenue_orders) > 0
 ),
 
 {#- Each unordered pair once (product_id < related_product_id), then both directions. -#}
 unordered_pairs as (
     select
-        basket.product_id,
-        related.product_id as related_product_id,
-        count(*) as orders_together
-    from baskets as basket
-    inner join baskets as related
-        on basket.order_id = related.order_id
-        and basket.product_id < related.product_id
-    group by basket.product_id, related.product_id
-    having count(*) >= {{ marts_affinity_min_orders() }}
+        product_id,
+        related_product_id,
+        cast(sum(orders) as bigint) as orders_together
+    from month_rows
+    where product_id is not null
+    group by product_id, related_product_id
+    having sum(orders) >= {{ marts_affinity_min_orders() }}
 ),
 
 pairs as (
