@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-#: (url path, title, plotly charts the page draws) of every page.
+#: (url path, title, charts the page draws) of every page.
 PAGES = (
     ("", "Overview", 3),
     ("customers", "Customers", 4),
@@ -45,6 +45,9 @@ PAGES = (
     ("operations", "Operations", 3),
     ("data-quality", "Data quality", 0),
 )
+#: A Vega-Lite chart (st.altair_chart, its element is the .vega-embed container) that Vega has
+#: drawn: the container holds its canvas or SVG. Each chart matches once.
+DRAWN_CHART = ".vega-embed:has(> canvas.marks, > svg.marks)"
 ERROR_SELECTORS = (
     '[data-testid="stException"], [data-testid="stAlertContentError"], '
     '[data-testid="stAlertContentWarning"]'
@@ -172,6 +175,13 @@ def browser() -> Iterator[Any]:
         driver.quit()
 
 
+def _drawn_charts(driver: Any) -> int:
+    """The charts of the page that are drawn (each counted once)."""
+    from selenium.webdriver.common.by import By
+
+    return len(driver.find_elements(By.CSS_SELECTOR, DRAWN_CHART))
+
+
 def _rendered(driver: Any, title: str, charts: int, text: str | None = None) -> bool:
     from selenium.webdriver.common.by import By
 
@@ -180,22 +190,28 @@ def _rendered(driver: Any, title: str, charts: int, text: str | None = None) -> 
         return False
     if driver.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]'):
         return False  # the script is still running
-    drawn = driver.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")
-    if len({element.find_element(By.XPATH, "./..").id for element in drawn}) < charts:
+    if _drawn_charts(driver) < charts:
         return False
     return text is None or text in driver.find_element(By.TAG_NAME, "body").text
 
 
-def _visit(driver: Any, url: str, title: str, charts: int, text: str | None = None) -> float:
-    """Load a page and wait until it is rendered; returns the seconds it took."""
+def _wait_rendered(driver: Any, url: str, title: str, charts: int, text: str | None = None) -> None:
+    """Wait until the page shows ``title`` (and ``text``) with its charts drawn, then check it
+    draws exactly ``charts`` charts."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    started = time.perf_counter()
-    driver.get(url)
     WebDriverWait(driver, PAGE_SECONDS, poll_frequency=0.1).until(
         lambda current: _rendered(current, title, charts, text),
         message=f"{url} did not render {title!r} with {charts} charts in {PAGE_SECONDS} s",
     )
+    assert _drawn_charts(driver) == charts, f"{url}: expected {charts} charts"
+
+
+def _visit(driver: Any, url: str, title: str, charts: int, text: str | None = None) -> float:
+    """Load a page and wait until it is rendered; returns the seconds it took."""
+    started = time.perf_counter()
+    driver.get(url)
+    _wait_rendered(driver, url, title, charts, text)
     return time.perf_counter() - started
 
 
@@ -307,10 +323,8 @@ def test_every_page_renders_in_the_browser_with_the_marts_numbers(
     _visit(browser, f"{dashboard}/data-quality", "Data quality", 0, EMPTY_STATE)
     button = browser.find_element(By.XPATH, "//button[.//p[text()='Reload results']]")
     button.click()
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(browser, PAGE_SECONDS, poll_frequency=0.1).until(
-        lambda current: _rendered(current, "Data quality", 2, "Checks in the latest run")
+    _wait_rendered(
+        browser, f"{dashboard}/data-quality", "Data quality", 2, "Checks in the latest run"
     )
     _assert_no_error(browser, f"{dashboard}/data-quality")
     tiles = _tiles(browser)

@@ -1,14 +1,65 @@
-"""Customers: RFM segment grid, CLV distribution, churn-risk list, cohort retention heatmap."""
+"""Customers: RFM segments and grid, CLV distribution, churn-risk list, cohort retention heatmap."""
 
 from __future__ import annotations
 
-import plotly.express as px
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-from ecommerce_pipeline.dashboard import data, filters
+from ecommerce_pipeline.dashboard import charts, data, filters
 from ecommerce_pipeline.serving.queries import period_start
 
 TITLE = "Customers"
+
+
+def _segment_bars(segments: pd.DataFrame) -> alt.Chart:
+    """Customers per RFM segment (largest first), coloured by the average monetary value."""
+    return charts.hbar(
+        segments.sort_values("customers", ascending=False),
+        value="customers",
+        label="rfm_segment",
+        value_title="Customers",
+        value_format=charts.COUNT,
+        color=alt.Color(
+            "avg_monetary:Q",
+            title="Avg monetary",
+            scale=alt.Scale(scheme="blues"),
+            legend=alt.Legend(format=charts.MONEY),
+        ),
+        tooltip=[
+            charts.tip("rfm_segment:N", "Segment"),
+            charts.tip("customers:Q", "Customers", charts.COUNT),
+            charts.tip("avg_monetary:Q", "Avg monetary", charts.MONEY_CENTS),
+            charts.tip("net_revenue:Q", "Net revenue", charts.MONEY_CENTS),
+            charts.tip("avg_recency_days:Q", "Avg recency (days)", ",.1f"),
+        ],
+        height=340,
+    )
+
+
+def _rfm_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
+    """Customers per (recency, frequency) score, every score pair (0 when none); recency 5
+    (the most recent) on top."""
+    cells = (
+        grid.pivot_table(index="r_score", columns="f_score", values="customers", fill_value=0)
+        .stack()
+        .rename("customers")
+        .reset_index()
+    )
+    return charts.heatmap(
+        cells,
+        x=alt.X("f_score:O", title="Frequency score", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("r_score:O", title="Recency score", sort="descending"),
+        value="customers",
+        value_title="Customers",
+        value_format=charts.COUNT,
+        scheme="greens",
+        tooltip=[
+            charts.tip("r_score:O", "Recency score"),
+            charts.tip("f_score:O", "Frequency score"),
+            charts.tip("customers:Q", "Customers", charts.COUNT),
+        ],
+    ).properties(height=340)
 
 
 def _segments(country: str | None) -> None:
@@ -17,43 +68,54 @@ def _segments(country: str | None) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("RFM segments")
-        figure = px.treemap(
-            segments,
-            path=["rfm_segment"],
-            values="customers",
-            color="avg_monetary",
-            color_continuous_scale="Blues",
-            hover_data=["net_revenue", "avg_recency_days"],
-        )
-        figure.update_layout(height=360, margin={"t": 10, "b": 10, "l": 10, "r": 10})
-        st.plotly_chart(figure, key="segments")
+        charts.draw(_segment_bars(segments), key="segments")
     with right:
         st.subheader("RFM grid (customers)")
-        pivot = grid.pivot_table(
-            index="r_score", columns="f_score", values="customers", fill_value=0
-        ).sort_index(ascending=False)
-        figure = px.imshow(
-            pivot,
-            text_auto=True,
-            color_continuous_scale="Greens",
-            aspect="auto",
-            labels={"x": "Frequency score", "y": "Recency score", "color": "Customers"},
+        charts.draw(_rfm_heatmap(grid), key="rfm_grid")
+
+
+def _powers_of_ten(top: int) -> list[int]:
+    """1, 10, 100, ... up to the first power of ten at or above ``top`` (the log axis' ticks)."""
+    powers = [1]
+    while powers[-1] < top:
+        powers.append(powers[-1] * 10)
+    return powers
+
+
+def _clv_histogram(bins: pd.DataFrame) -> alt.Chart:
+    """Customers per predicted-CLV bin on a log-like scale (symlog: an empty bin stays 0)."""
+    return (
+        alt.Chart(bins)
+        .mark_bar(binSpacing=1)
+        .encode(
+            x=alt.X(
+                "clv_from:Q",
+                bin="binned",
+                title="Predicted CLV",
+                axis=charts.axis(charts.MONEY),
+            ),
+            x2="clv_to:Q",
+            y=alt.Y(
+                "customers:Q",
+                title="Customers (log scale)",
+                scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(values=_powers_of_ten(int(bins["customers"].max())), format=",.0f"),
+            ),
+            tooltip=[
+                charts.tip("clv_from:Q", "CLV from", charts.MONEY_CENTS),
+                charts.tip("clv_to:Q", "CLV to", charts.MONEY_CENTS),
+                charts.tip("customers:Q", "Customers", charts.COUNT),
+            ],
         )
-        figure.update_layout(height=360, margin={"t": 10, "b": 10})
-        st.plotly_chart(figure, key="rfm_grid")
+        .properties(height=320)
+    )
 
 
 def _clv_and_churn(country: str | None) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Predicted CLV distribution")
-        bins = data.clv_histogram(country)
-        bins["predicted_clv"] = (bins["clv_from"] + bins["clv_to"]) / 2
-        figure = px.bar(
-            bins, x="predicted_clv", y="customers", log_y=True, hover_data=["clv_from", "clv_to"]
-        )
-        figure.update_layout(height=340, margin={"t": 10, "b": 10}, bargap=0.05)
-        st.plotly_chart(figure, key="clv")
+        charts.draw(_clv_histogram(data.clv_histogram(country)), key="clv")
     with right:
         st.subheader("Highest churn risk (not yet churned)")
         st.dataframe(
@@ -77,18 +139,28 @@ def _cohorts(chosen: filters.Filters) -> None:
         st.info("No cohort starts in the selected range.")
         return
     cohorts["cohort"] = cohorts["cohort_month"].astype(str).str.slice(0, 7)
-    pivot = cohorts.pivot_table(
-        index="cohort", columns="months_since_first_order", values="retention_rate"
-    )
-    figure = px.imshow(
-        pivot,
-        text_auto=".0%",
-        color_continuous_scale="Purples",
-        aspect="auto",
-        labels={"x": "Months since first order", "y": "Cohort", "color": "Retention"},
-    )
-    figure.update_layout(height=120 + 28 * len(pivot), margin={"t": 10, "b": 10})
-    st.plotly_chart(figure, key="cohorts")
+    columns = ["cohort", "months_since_first_order", "cohort_size", "active_customers"]
+    chart = charts.heatmap(
+        cohorts[[*columns, "retention_rate"]],
+        x=alt.X(
+            "months_since_first_order:O",
+            title="Months since first order",
+            axis=alt.Axis(labelAngle=0),
+        ),
+        y=alt.Y("cohort:O", title="Cohort"),
+        value="retention_rate",
+        value_title="Retention",
+        value_format=charts.PERCENT,
+        scheme="purples",
+        tooltip=[
+            charts.tip("cohort:O", "Cohort"),
+            charts.tip("months_since_first_order:O", "Months since first order"),
+            charts.tip("cohort_size:Q", "Cohort size", charts.COUNT),
+            charts.tip("active_customers:Q", "Active customers", charts.COUNT),
+            charts.tip("retention_rate:Q", "Retention", charts.PERCENT_1),
+        ],
+    ).properties(height=alt.Step(28))
+    charts.draw(chart, key="cohorts")
 
 
 def render() -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
-import plotly.express as px
 import streamlit as st
-from plotly.subplots import make_subplots
 
-from ecommerce_pipeline.dashboard import data, filters
+from ecommerce_pipeline.dashboard import charts, data, filters
 
 TITLE = "Operations"
 
@@ -18,6 +17,52 @@ def _weighted(frame: pd.DataFrame, value: str, weight: str) -> pd.Series:
     totals = (valid[value] * valid[weight]).groupby(valid["month"]).sum()
     weights = valid[weight].groupby(valid["month"]).sum()
     return (totals / weights.where(weights > 0)).rename(value)
+
+
+def _fulfillment_chart(monthly: pd.DataFrame) -> alt.LayerChart:
+    """Hours to ship and to deliver (grouped bars, left axis) and the on-time rate (line, right
+    axis) per month."""
+    hours = charts.long(
+        monthly,
+        ["month"],
+        {"avg_hours_to_ship": "Hours to ship", "avg_hours_to_deliver": "Hours to deliver"},
+    )
+    month = alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0))
+    bars = (
+        alt.Chart(hours)
+        .mark_bar()
+        .encode(
+            x=month,
+            xOffset=alt.XOffset("series:N", sort=None),
+            y=alt.Y("value:Q", title="Hours", axis=charts.axis(",.0f")),
+            color=alt.Color("series:N", sort=None, legend=charts.legend_below()),
+            tooltip=[
+                charts.tip("month:O", "Month"),
+                charts.tip("series:N", "Series"),
+                charts.tip("value:Q", "Hours", ",.1f"),
+            ],
+        )
+    )
+    line = (
+        alt.Chart(monthly)
+        .mark_line(point=True)
+        .encode(
+            x=month,
+            y=alt.Y(
+                "on_time_rate:Q",
+                title="On-time",
+                scale=alt.Scale(zero=False),
+                axis=charts.axis(charts.PERCENT_1),
+            ),
+            color=alt.Color("series:N", sort=None),
+            tooltip=[
+                charts.tip("month:O", "Month"),
+                charts.tip("on_time_rate:Q", "On-time rate", charts.PERCENT_1),
+            ],
+        )
+    )
+    line = charts.as_series(line, "On-time rate")
+    return alt.LayerChart(layer=[bars, line]).resolve_scale(y="independent").properties(height=330)
 
 
 def _fulfillment(chosen: filters.Filters) -> None:
@@ -35,49 +80,70 @@ def _fulfillment(chosen: filters.Filters) -> None:
         axis=1,
     ).reset_index()
     monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_bar(x=monthly["month"], y=monthly["avg_hours_to_ship"], name="Hours to ship")
-    figure.add_bar(x=monthly["month"], y=monthly["avg_hours_to_deliver"], name="Hours to deliver")
-    figure.add_scatter(
-        x=monthly["month"],
-        y=monthly["on_time_rate"],
-        name="On-time rate",
-        mode="lines+markers",
-        secondary_y=True,
+    charts.draw(_fulfillment_chart(monthly), key="fulfillment")
+
+
+def _payments_chart(methods: pd.DataFrame) -> alt.Chart:
+    """Net revenue per payment method (highest first), coloured by its cancel rate."""
+    return (
+        alt.Chart(methods)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "payment_method:N",
+                title=None,
+                sort="-y",
+                axis=alt.Axis(labelAngle=-45, labelOverlap=False),
+            ),
+            y=alt.Y("net_revenue:Q", title="Net revenue", axis=charts.axis(charts.MONEY)),
+            color=alt.Color(
+                "cancel_rate:Q",
+                title="Cancel rate",
+                scale=alt.Scale(scheme="reds"),
+                legend=alt.Legend(format=charts.PERCENT_1),
+            ),
+            tooltip=[
+                charts.tip("payment_method:N", "Payment method"),
+                charts.tip("net_revenue:Q", "Net revenue", charts.MONEY_CENTS),
+                charts.tip("orders:Q", "Orders", charts.COUNT),
+                charts.tip("share_of_revenue:Q", "Share of revenue", charts.PERCENT_1),
+                charts.tip("cancel_rate:Q", "Cancel rate", charts.PERCENT_2),
+            ],
+        )
+        .properties(height=340)
     )
-    figure.update_yaxes(title_text="Hours", secondary_y=False)
-    figure.update_yaxes(title_text="On-time", tickformat=".0%", secondary_y=True)
-    figure.update_layout(height=360, margin={"t": 10, "b": 10}, legend={"orientation": "h"})
-    figure.update_xaxes(type="category")
-    st.plotly_chart(figure, key="fulfillment")
+
+
+def _countries_chart(countries: pd.DataFrame) -> alt.Chart:
+    """Net revenue per ship country, highest first."""
+    return (
+        alt.Chart(countries)
+        .mark_bar()
+        .encode(
+            x=alt.X("country_code:N", title=None, sort="-y", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("net_revenue:Q", title="Net revenue", axis=charts.axis(charts.MONEY)),
+            tooltip=[
+                charts.tip("country_code:N", "Country"),
+                charts.tip("net_revenue:Q", "Net revenue", charts.MONEY_CENTS),
+                charts.tip("orders:Q", "Orders", charts.COUNT),
+            ],
+        )
+        .properties(height=340)
+    )
 
 
 def _payments_and_geography(chosen: filters.Filters) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Payment methods")
-        methods = data.payment_methods(chosen.start, chosen.end)
-        figure = px.bar(
-            methods,
-            x="payment_method",
-            y="net_revenue",
-            color="cancel_rate",
-            color_continuous_scale="Reds",
-            hover_data=["orders", "share_of_revenue"],
-        )
-        figure.update_layout(height=360, margin={"t": 10, "b": 10}, xaxis_title=None)
-        st.plotly_chart(figure, key="payments")
+        charts.draw(_payments_chart(data.payment_methods(chosen.start, chosen.end)), key="payments")
     with right:
         st.subheader("Net revenue by ship country")
         geography = data.geography(chosen.start, chosen.end, chosen.country)
-        countries = (
-            geography.groupby("country_code", as_index=False)[["net_revenue", "orders"]]
-            .sum()
-            .sort_values("net_revenue", ascending=False)
-        )
-        figure = px.bar(countries, x="country_code", y="net_revenue", hover_data=["orders"])
-        figure.update_layout(height=360, margin={"t": 10, "b": 10}, xaxis_title=None)
-        st.plotly_chart(figure, key="geography")
+        countries = geography.groupby("country_code", as_index=False)[
+            ["net_revenue", "orders"]
+        ].sum()
+        charts.draw(_countries_chart(countries), key="geography")
 
 
 def render() -> None:

@@ -3,13 +3,51 @@ cross-sell pairs."""
 
 from __future__ import annotations
 
-import plotly.express as px
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-from ecommerce_pipeline.dashboard import data
+from ecommerce_pipeline.dashboard import charts, data
 from ecommerce_pipeline.serving import PRODUCT_METRICS
 
 TITLE = "Products"
+
+
+#: Number format of each ranking metric (counts and scores otherwise).
+METRIC_FORMATS = {
+    "net_revenue": charts.MONEY,
+    "gross_revenue": charts.MONEY,
+    "gross_profit": charts.MONEY,
+    "units_sold": charts.COUNT,
+    "revenue_orders": charts.COUNT,
+    "margin_pct": charts.PERCENT,
+    "return_rate": charts.PERCENT,
+}
+
+
+def _label(metric: str) -> str:
+    return metric.replace("_", " ")
+
+
+def _ranking_bars(ranked: pd.DataFrame, metric: str) -> alt.Chart:
+    """One bar per product in the ranking's order, coloured by category (named in the tooltip)."""
+    fmt = METRIC_FORMATS.get(metric, charts.DECIMAL)
+    tooltip_fmt = charts.MONEY_CENTS if fmt == charts.MONEY else fmt
+    return charts.hbar(
+        ranked,
+        value=metric,
+        label="product_name",
+        value_title=_label(metric).capitalize(),
+        value_format=fmt,
+        color=alt.Color("category:N", legend=None),
+        tooltip=[
+            charts.tip("product_name:N", "Product"),
+            charts.tip("product_id:N", "Product id"),
+            charts.tip("category:N", "Category"),
+            charts.tip(f"{metric}:Q", _label(metric).capitalize(), tooltip_fmt),
+        ],
+        height=360,
+    )
 
 
 def _ranking(metric: str) -> None:
@@ -19,20 +57,55 @@ def _ranking(metric: str) -> None:
         (right, True, "Bottom 10", "bottom_products"),
     ):
         with column:
-            st.subheader(f"{label} by {metric.replace('_', ' ')}")
+            st.subheader(f"{label} by {_label(metric)}")
             ranked = data.ranked_products(metric, bottom, sold_only=True)
-            figure = px.bar(
-                ranked.iloc[::-1],
-                x=metric,
-                y="product_name",
-                orientation="h",
-                color="category",
-                hover_data=["product_id"],
-            )
-            figure.update_layout(
-                height=380, margin={"t": 10, "b": 10}, yaxis_title=None, showlegend=False
-            )
-            st.plotly_chart(figure, key=key)
+            charts.draw(_ranking_bars(ranked, metric), key=key)
+
+
+def _margin_vs_returns(products: pd.DataFrame) -> alt.Chart:
+    """One circle per product, its area the net revenue, coloured by category."""
+    return (
+        alt.Chart(
+            products[["product_name", "category", "net_revenue", "margin_pct", "return_rate"]]
+        )
+        .mark_circle(opacity=0.7)
+        .encode(
+            x=alt.X("return_rate:Q", title="Return rate", axis=charts.axis(charts.PERCENT)),
+            y=alt.Y("margin_pct:Q", title="Margin", axis=charts.axis(charts.PERCENT)),
+            size=alt.Size(
+                "net_revenue:Q",
+                title="Net revenue",
+                scale=alt.Scale(range=[4, 700]),
+                legend=None,
+            ),
+            color=alt.Color("category:N", title="Category"),
+            tooltip=[
+                charts.tip("product_name:N", "Product"),
+                charts.tip("category:N", "Category"),
+                charts.tip("net_revenue:Q", "Net revenue", charts.MONEY_CENTS),
+                charts.tip("margin_pct:Q", "Margin", charts.PERCENT_1),
+                charts.tip("return_rate:Q", "Return rate", charts.PERCENT_1),
+            ],
+        )
+        .properties(height=360)
+    )
+
+
+def _turnover_bars(turnover: pd.DataFrame) -> alt.Chart:
+    """Median inventory turnover per category, highest first."""
+    return charts.hbar(
+        turnover.sort_values("median_turnover", ascending=False),
+        value="median_turnover",
+        label="category",
+        value_title="Median inventory turnover",
+        value_format=charts.DECIMAL,
+        tooltip=[
+            charts.tip("category:N", "Category"),
+            charts.tip("median_turnover:Q", "Median turnover", charts.DECIMAL),
+            charts.tip("products:Q", "Products", charts.COUNT),
+        ],
+        height=360,
+    )
 
 
 def _scatter_and_turnover() -> None:
@@ -40,27 +113,10 @@ def _scatter_and_turnover() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Margin vs return rate (top 500 by revenue)")
-        figure = px.scatter(
-            products,
-            x="return_rate",
-            y="margin_pct",
-            size="net_revenue",
-            color="category",
-            hover_name="product_name",
-            size_max=30,
-        )
-        figure.update_layout(
-            height=380, margin={"t": 10, "b": 10}, xaxis_tickformat=".0%", yaxis_tickformat=".0%"
-        )
-        st.plotly_chart(figure, key="margin_returns")
+        charts.draw(_margin_vs_returns(products), key="margin_returns")
     with right:
         st.subheader("Inventory turnover by category (median)")
-        turnover = data.turnover_by_category().sort_values("median_turnover")
-        figure = px.bar(
-            turnover, x="median_turnover", y="category", orientation="h", hover_data=["products"]
-        )
-        figure.update_layout(height=380, margin={"t": 10, "b": 10}, yaxis_title=None)
-        st.plotly_chart(figure, key="turnover")
+        charts.draw(_turnover_bars(data.turnover_by_category()), key="turnover")
 
 
 def _pairs() -> None:
@@ -86,7 +142,7 @@ def render() -> None:
         PRODUCT_METRICS,
         index=0,
         key="products_metric",
-        format_func=lambda name: name.replace("_", " "),
+        format_func=_label,
     )
     _ranking(metric)
     _scatter_and_turnover()
