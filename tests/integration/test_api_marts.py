@@ -507,6 +507,40 @@ def test_data_quality_empty_state_then_latest_run(client: TestClient, built: Set
         _execute(built, "drop table marts.data_quality_results")
 
 
+def test_responses_are_cached_per_scope_and_never_stale(
+    client: TestClient, built: Settings
+) -> None:
+    cache = client.app.state.response_cache  # type: ignore[attr-defined]
+    first = client.get("/v1/sales", params={"grain": "month"}, headers=PLAIN)
+    hits = cache.hits
+    again = client.get("/v1/sales", params={"grain": "month"}, headers=PLAIN)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert cache.hits == hits + 1
+    # The key is checked before the cache: a cached path still needs a known key.
+    assert client.get("/v1/sales", params={"grain": "month"}).status_code == 401
+    # The caller's scope is part of the key: a pii response never reaches a plain key.
+    customer_id = query(built, "select min(customer_id) from marts.customer_summary")[0][0]
+    assert client.get(f"/v1/customers/{customer_id}", headers=PII).json()["contact"]
+    assert client.get(f"/v1/customers/{customer_id}", headers=PLAIN).json()["contact"] is None
+    # A committed write gives a new version: the next response shows it, and so does the
+    # next one after the write is undone.
+    month = first.json()["rows"][0]
+    change = "update marts.sales_summary set orders = orders + %s where period_grain = 'month' "
+    change += "and period_start = %s"
+    _execute(built, change, [1000, month["period_start"]])
+    try:
+        changed = client.get("/v1/sales", params={"grain": "month"}, headers=PLAIN).json()
+        assert changed["rows"][0]["orders"] == month["orders"] + 1000
+    finally:
+        _execute(built, change, [-1000, month["period_start"]])
+    restored = client.get("/v1/sales", params={"grain": "month"}, headers=PLAIN)
+    assert restored.json()["rows"][0]["orders"] == month["orders"]
+    # Errors are answered by the application every time, never from the cache.
+    for _ in range(2):
+        assert client.get("/v1/sales?grain=week", headers=PLAIN).status_code == 422
+
+
 # --- auth and validation ----------------------------------------------------------------------
 
 

@@ -86,6 +86,15 @@ def parse_api_keys(text: str) -> dict[str, frozenset[str]]:
     return keys
 
 
+def find_key(keys: dict[str, frozenset[str]], presented: str) -> ApiKey | None:
+    """The configured key equal to ``presented`` (constant-time comparisons), or None."""
+    found: ApiKey | None = None
+    for position, (known, scopes) in enumerate(keys.items(), start=1):
+        if secrets.compare_digest(known.encode(), presented.encode()):
+            found = ApiKey(label=f"key{position}", scopes=scopes)
+    return found
+
+
 def get_marts(request: Request) -> Iterator[Marts]:
     """The app's query layer on one read-only connection for the request (DuckDB: opened
     here and closed after the request, never held between requests; PostgreSQL: the pool)."""
@@ -104,11 +113,7 @@ def require_key(
             f"missing API key: send it in the {API_KEY_HEADER} header",
             headers={"WWW-Authenticate": "ApiKey"},
         )
-    keys: dict[str, frozenset[str]] = request.app.state.api_keys
-    found: ApiKey | None = None
-    for position, (known, scopes) in enumerate(keys.items(), start=1):
-        if secrets.compare_digest(known.encode(), key.encode()):
-            found = ApiKey(label=f"key{position}", scopes=scopes)
+    found = find_key(request.app.state.api_keys, key)
     if found is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

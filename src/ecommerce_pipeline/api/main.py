@@ -3,7 +3,8 @@
 Read-only endpoints over the marts through the shared query layer
 (:class:`ecommerce_pipeline.serving.Marts`); OpenAPI docs at ``/docs``. Errors: 401 without a
 known key, 404 for an unknown customer/product, 422 naming the invalid parameter, 503 while the
-warehouse cannot be read (missing, being rebuilt, unreachable).
+warehouse cannot be read (missing, being rebuilt, unreachable). Repeated reads are answered
+from a whole-response cache while the warehouse is unchanged (:mod:`.response_cache`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ecommerce_pipeline.api.deps import ApiConfigError, InvalidParameterError, parse_api_keys
+from ecommerce_pipeline.api.response_cache import Cached, ResponseCacheMiddleware
 from ecommerce_pipeline.api.routes import customers, health, products, quality, sales
 from ecommerce_pipeline.config import Settings, get_settings
 from ecommerce_pipeline.serving import Marts
+from ecommerce_pipeline.serving.queries import LruCache
 from ecommerce_pipeline.warehouse import WarehouseError
 
 logger = logging.getLogger(__name__)
@@ -94,6 +97,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.marts = marts
     app.state.api_keys = api_keys
+    if settings.serving_cache_entries > 0:
+        app.state.response_cache = LruCache[Cached](settings.serving_cache_entries)
+        app.add_middleware(
+            ResponseCacheMiddleware,
+            marts=marts,
+            api_keys=api_keys,
+            cache=app.state.response_cache,
+        )
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InvalidParameterError, _invalid_parameter)
     app.add_exception_handler(WarehouseError, _warehouse_unavailable)

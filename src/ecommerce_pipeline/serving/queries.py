@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import duckdb
 import psycopg
@@ -154,6 +154,7 @@ def relative_change(current: Any, previous: Any) -> float | None:
 #: The MVCC snapshot of the current transaction (PostgreSQL 13+): equal snapshots see equal data.
 SNAPSHOT_SQL = "select cast(pg_current_snapshot() as text)"
 _T = TypeVar("_T")
+_V = TypeVar("_V")
 
 
 def _fetch_postgres(
@@ -271,6 +272,10 @@ class PostgresPool:
     def fetch(self, statement: str, params: Sequence[Any]) -> Fetched:
         return self._retrying(lambda conn: _fetch_postgres(conn, statement, params))
 
+    def snapshot(self) -> str:
+        """The MVCC snapshot a new transaction would read now (changes with every write)."""
+        return str(self._retrying(lambda conn: conn.execute(SNAPSHOT_SQL).fetchall()[0][0]))
+
     def fetch_cached(self, statement: str, params: Sequence[Any], cache: ResultCache) -> list[Row]:
         """The statement's rows from ``cache`` when they were read in the same MVCC snapshot;
         otherwise run in that snapshot (a repeatable-read transaction) and cached."""
@@ -297,8 +302,37 @@ class PostgresPool:
                 return
 
 
-class ResultCache:
-    """Results of read statements keyed by the warehouse's version, LRU, small results only.
+class LruCache(Generic[_V]):
+    """A thread-safe LRU map of at most ``entries`` values, counting hits and misses."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._values: OrderedDict[tuple[Any, ...], _V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> _V | None:
+        with self._lock:
+            found = self._values.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._values.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: tuple[Any, ...], value: _V) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.entries:
+                self._values.popitem(last=False)
+
+
+class ResultCache(LruCache[list[Row]]):
+    """Results of read statements keyed by the warehouse's version, small results only (callers
+    get their own copy of the rows).
 
     The key of a result holds a version of the warehouse that changes with every committed
     write, so a cached result is never stale:
@@ -313,31 +347,16 @@ class ResultCache:
     """
 
     def __init__(self, entries: int, max_rows: int = 5000) -> None:
-        self.entries = entries
+        super().__init__(entries)
         self.max_rows = max_rows
-        self._results: OrderedDict[tuple[Any, ...], list[Row]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: tuple[Any, ...]) -> list[Row] | None:
-        with self._lock:
-            found = self._results.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self._results.move_to_end(key)
-            self.hits += 1
-        return [dict(row) for row in found]
+        found = super().get(key)
+        return None if found is None else [dict(row) for row in found]
 
-    def put(self, key: tuple[Any, ...], rows: list[Row]) -> None:
-        if len(rows) > self.max_rows:
-            return
-        with self._lock:
-            self._results[key] = [dict(row) for row in rows]
-            self._results.move_to_end(key)
-            while len(self._results) > self.entries:
-                self._results.popitem(last=False)
+    def put(self, key: tuple[Any, ...], value: list[Row]) -> None:
+        if len(value) <= self.max_rows:
+            super().put(key, [dict(row) for row in value])
 
 
 def duckdb_version(path: Path) -> tuple[Any, ...]:
@@ -401,6 +420,14 @@ class Marts:
             yield Marts(self.settings, reader, self.cache)
         finally:
             reader.close()
+
+    def version(self) -> tuple[Any, ...]:
+        """The warehouse's current version: it changes with every committed write (DuckDB: the
+        file's, see :func:`duckdb_version`; PostgreSQL: the snapshot a new reader gets). Data
+        read after this call is at least as new as the version."""
+        if isinstance(self._reader, PostgresPool):
+            return (self._reader.snapshot(),)
+        return duckdb_version(self._reader.path)
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement and return its rows as dicts keyed by column name (from the
