@@ -14,6 +14,7 @@ import pytest
 from ecommerce_pipeline.contract import CORE_TABLES, TABLES
 from ecommerce_pipeline.generate import GenerateResult, GeneratorConfig, generate
 from ecommerce_pipeline.generate.columns import arrow_schema
+from ecommerce_pipeline.generate.writer import DICTIONARY_COLUMNS
 
 pytestmark = pytest.mark.unit
 
@@ -94,6 +95,15 @@ def test_csv_and_parquet_hold_the_same_rows(tmp_path: Path) -> None:
     for table in CORE_TABLES:
         for path in (tmp_path / "parquet" / table).rglob("*.parquet"):
             assert pq.read_schema(path).remove_metadata() == arrow_schema(TABLES[table])
+            chunks = pq.ParquetFile(path).metadata.row_group(0)
+            dictionary = {
+                chunks.column(index).path_in_schema
+                for index in range(chunks.num_columns)
+                if chunks.column(index).has_dictionary_page
+            }
+            # Only categorical text is dictionary-encoded (ids and emails are not: cost, no gain).
+            assert dictionary == DICTIONARY_COLUMNS & set(TABLES[table].column_names), path
+            assert "payment_method" in DICTIONARY_COLUMNS and "email" not in DICTIONARY_COLUMNS
         types = {field.name: str(field.type) for field in arrow_schema(TABLES[table])}
         duck_types = {
             name: "TIMESTAMPTZ"

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from ecommerce_pipeline.contract import CORE_TABLES
+from ecommerce_pipeline.contract import CORE_TABLES, TABLES, ColumnType
 from ecommerce_pipeline.generate import columns
 from ecommerce_pipeline.generate.seasonality import Horizon
 
@@ -39,6 +39,19 @@ MANIFEST_DIR = "_manifest"
 CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="none", batch_size=65_536)
 WRITER_THREADS = 2
 MAX_PENDING_JOBS = 8  # about two chunks of the four tables
+#: Generated text columns with few distinct values, besides the contract's enums.
+CATEGORICAL_COLUMNS = frozenset(
+    {"country_code", "region", "city", "category", "subcategory", "brand", "currency"}
+    | {"ship_country_code", "ship_region", "ship_city", "return_reason"}
+)
+#: The columns Parquet landing files dictionary-encode. Hashing ids, emails and names as well
+#: (pyarrow's default) cost a third of the generator's Parquet write time for no smaller file.
+DICTIONARY_COLUMNS = CATEGORICAL_COLUMNS | {
+    column.name
+    for table in TABLES.values()
+    for column in table.columns
+    if column.type == ColumnType.TEXT and column.enum is not None
+}
 
 
 def clear_landing(out: Path) -> Thread | None:
@@ -87,9 +100,15 @@ def _write_bytes(path: Path, content: bytes) -> None:
     path.write_bytes(content)
 
 
+def write_parquet(table: pa.Table, where: str | pa.NativeFile) -> None:
+    """One Parquet landing file (snappy; dictionary pages for the categorical columns only)."""
+    dictionary = [name for name in table.column_names if name in DICTIONARY_COLUMNS]
+    pq.write_table(table, where, use_dictionary=dictionary)
+
+
 def parquet_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
+    write_parquet(table, sink)
     return sink.getvalue().to_pybytes()
 
 
@@ -171,7 +190,7 @@ class LandingWriter:
         """Write one landing file (a CSV-ready table for CSV: timestamps already as text)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         if self.file_format == "parquet":
-            pq.write_table(table, str(path))
+            write_parquet(table, str(path))
             return
         with pa.OSFile(str(path), "wb") as sink:
             sink.write(csv_header(table.column_names))
