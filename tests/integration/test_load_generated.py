@@ -15,7 +15,8 @@ import pytest
 from ecommerce_pipeline.config import Settings, Target
 from ecommerce_pipeline.contract import CORE_TABLES, TABLES, FileStatus, QuarantineReason
 from ecommerce_pipeline.generate import GeneratorConfig, generate
-from ecommerce_pipeline.ingest import LoadReport, load_landing
+from ecommerce_pipeline.ingest import LoadReport, batch, load_landing
+from ecommerce_pipeline.ingest.inspection import InspectedFile
 from ecommerce_pipeline.warehouse import query
 
 pytestmark = pytest.mark.integration
@@ -150,3 +151,57 @@ def test_clean_rows_of_a_dirty_run_equal_a_clean_run(
         expected = _contract_rows(clean, table, set(), set())
         assert expected, table
         assert _contract_rows(dirty, table, added, extra_files) == expected, table
+
+
+def _loaded_state(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
+    """Every raw row, quarantine record and load-log count, without batch ids and times."""
+    state = {}
+    for table in CORE_TABLES:
+        columns = ", ".join(("_source_file", "_source_line", "_file_day", "_extra",
+                             *TABLES[table].column_names))  # fmt: skip
+        state[table] = sorted(query(settings, f"select {columns} from raw.{table}"), key=repr)
+    state["_quarantine"] = query(
+        settings,
+        "select table_name, source_file, file_day, line_number, column_name, reason, detail, "
+        "raw_record from raw._quarantine order by source_file, line_number, reason",
+    )
+    state["_load_log"] = query(
+        settings,
+        "select source_file, rows_read, rows_loaded, rows_quarantined, status, message "
+        "from raw._load_log order by source_file",
+    )
+    return state
+
+
+@pytest.mark.parametrize("landings", ["csv"], indirect=True)  # plain CSV files only
+def test_plain_csv_read_by_arrow_loads_exactly_what_duckdbs_reader_loads(
+    target: str,
+    landings: Landings,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    arrow_files: list[str] = []
+    read_plain = batch.BatchReader.read_plain
+
+    def spy(reader: batch.BatchReader, files: list[InspectedFile]) -> bool:
+        taken = read_plain(reader, files)
+        arrow_files.extend(item.file.source_file for item in files if taken)
+        return taken
+
+    monkeypatch.setattr(batch.BatchReader, "read_plain", spy)
+    # One file per batch, so the plain files of the dirty landing take the Arrow route alone.
+    with_arrow = _settings(target, landings.dirty, tmp_path / "arrow", request)
+    assert load_landing(with_arrow, batch_files=1).reconciles
+    monkeypatch.setattr(batch, "PLAIN_CSV_WITH_ARROW", False)
+    with_duckdb = _settings(target, landings.dirty, tmp_path / "duckdb", request)
+    assert load_landing(with_duckdb, batch_files=1).reconciles
+
+    state = _loaded_state(with_arrow)
+    assert state == _loaded_state(with_duckdb)
+    # Both routes were taken, and the Arrow one also quarantined bad values of plain files.
+    quarantined = {source for _, source, *_ in state["_quarantine"]}
+    assert arrow_files and quarantined & set(arrow_files)
+    manifest = _manifest(landings.dirty)
+    not_plain = {entry["file"] for entry in manifest if entry["kind"] in LINE_LEVEL}
+    assert not_plain and not not_plain & set(arrow_files)

@@ -125,6 +125,12 @@ def test_summary_counts_records_not_lines() -> None:
     assert (blank.records, blank.regular) == (2, False)
     assert (header_only.records, header_only.header) == (0, ("a", "b"))
     assert summarise_csv(b"a\n\x00\n", "f.csv").has_nul
+    # Plain: nothing any CSV reader could split differently (quotes, CR, blank lines, NUL).
+    assert plain.plain and no_final_newline.plain and header_only.plain
+    assert not quoted.plain and not blank.plain
+    assert not summarise_csv(b"a\n\x00\n", "f.csv").plain
+    assert not summarise_csv(b"a,b\r\n1,2\r\n", "f.csv").plain
+    assert not summarise_csv(b'a,b\n1,"2"\n', "f.csv").plain
 
 
 def _physical_starts(records: list[list[str]]) -> tuple[bytes, list[int]]:

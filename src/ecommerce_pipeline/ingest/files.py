@@ -192,6 +192,9 @@ class CsvSummary:
     records: int  # data records (blank lines are not records)
     regular: bool  # every record is one physical line and there is no blank line
     has_nul: bool  # a NUL byte somewhere (not valid in PostgreSQL text)
+    #: No quote, carriage return, blank line or NUL byte: every line is a record whose fields
+    #: are the text between commas, so any CSV reader splits it the same way (Arrow's is used).
+    plain: bool = False
 
 
 @dataclass(frozen=True)
@@ -314,12 +317,14 @@ def summarise_csv(data: bytes, source_file: str) -> CsvSummary:
     """Header, record count and shape of a non-empty CSV file (a fast path for plain files)."""
     has_nul = b"\0" in data
     if b'"' not in data and not _has_blank_line(data):
+        plain = not has_nul and b"\r" not in data
         header_end = data.find(b"\n")
         if header_end < 0:
-            return CsvSummary(parse_csv_header(data, source_file), 0, True, has_nul)
+            return CsvSummary(parse_csv_header(data, source_file), 0, True, has_nul, plain)
         tail = data[data.rfind(b"\n") + 1 :]
         records = data.count(b"\n") - 1 + (1 if tail.strip(b"\r") else 0)
-        return CsvSummary(parse_csv_header(data[:header_end], source_file), records, True, has_nul)
+        header = parse_csv_header(data[:header_end], source_file)
+        return CsvSummary(header, records, True, has_nul, plain)
     segments = csv_segments(data)
     header = parse_csv_header(data[: int(segments.ends[0])], source_file)
     regular = not segments.embedded_newlines and not bool(segments.blank[1:].any())

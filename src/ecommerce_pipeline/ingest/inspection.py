@@ -51,6 +51,7 @@ class InspectedFile:
     source_names: tuple[str, ...] = ()  # column names as in the file (Parquet selects by them)
     regular: bool = True  # CSV: record line k is physical line k
     has_nul: bool = False
+    plain: bool = False  # CSV: see files.CsvSummary.plain
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -122,6 +123,7 @@ def _inspect_csv(inspected: InspectedFile, data: bytes) -> None:
     inspected.rows_read = summary.records
     inspected.regular = summary.regular
     inspected.has_nul = summary.has_nul
+    inspected.plain = summary.plain
     if summary.records == 0:
         inspected.empty(f"{source_file}: header only, no data rows")
         return

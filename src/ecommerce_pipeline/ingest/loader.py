@@ -164,7 +164,9 @@ class _Run:
     def load_batch(self, table: str, batch: list[InspectedFile]) -> None:
         started_at, clock = _utc_now(), time.perf_counter()
         try:
-            outcome = prepare_batch(self.target.engine, table, batch)
+            outcome = prepare_batch(
+                self.target.engine, table, batch, arrow_checked=self.target.arrow_checked
+            )
             finished_at = _utc_now()
             log_rows = _log_rows(outcome, batch, self.report.batch_id, started_at, finished_at)
             self.target.write(outcome, log_rows, self.report.batch_id, finished_at)

@@ -25,6 +25,7 @@ import duckdb
 import psycopg
 import pyarrow as pa
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from ecommerce_pipeline.config import Settings, Target
 from ecommerce_pipeline.contract import LOAD_LOG_TABLE, QUARANTINE_TABLE, ColumnType, sql_type
@@ -136,6 +137,9 @@ class RawTarget:
 
     name: str
     engine: duckdb.DuckDBPyConnection
+    #: Batches keep their checked rows as Arrow (PostgreSQL copies from Arrow; DuckDB inserts
+    #: from a DuckDB temp table faster than from Arrow).
+    arrow_checked = False
 
     def loaded_files(self) -> set[tuple[str, str]]:
         """(source_file, checksum) of the files already in the load log."""
@@ -260,6 +264,8 @@ class PostgresTarget(RawTarget):
     one transaction. Errors of the writer surface at the next write or at close.
     """
 
+    arrow_checked = True
+
     def __init__(self, dsn: str) -> None:
         self.name = "postgres"
         ensure_postgres_database(dsn)
@@ -312,12 +318,16 @@ class PostgresTarget(RawTarget):
         return {(path, digest) for path, digest in rows}
 
     def _copy_raw(self, cursor: psycopg.Cursor[Any], table: str, rows: pa.Table) -> None:
-        """One binary COPY of the clean rows, encoded in blocks of COPY_BATCH_ROWS rows."""
+        """One binary COPY of the clean rows, encoded in blocks of COPY_BATCH_ROWS rows.
+
+        psycopg's queued writer sends the blocks from its own thread, so encoding the next
+        block overlaps PostgreSQL storing the previous one.
+        """
         columns = raw_columns(table)
         names = ", ".join(quote_identifier(name) for name, _ in columns)
         types = [column_type for _, column_type in columns]
         statement = f"copy {qualified(table)} ({names}) from stdin (format binary)"
-        with cursor.copy(statement) as copy:
+        with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
             for block in copy_stream(iter(rows.to_batches(COPY_BATCH_ROWS)), types):
                 copy.write(block)
 
@@ -339,7 +349,7 @@ class PostgresTarget(RawTarget):
         """The batch's clean rows as Arrow (independent of DuckDB, so encoded on the writer)."""
         if not batch.has_rows:
             return None
-        rows = self.engine.sql(batch.raw_select(batch_id, loaded_at)).to_arrow_table()
+        rows = batch.raw_arrow(batch_id, loaded_at)
         _check_written(batch, rows.num_rows)
         return rows
 
