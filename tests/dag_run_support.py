@@ -38,7 +38,7 @@ class Shop:
     """The generated landing folder and the days the tests run."""
 
     landing: Path
-    run_days: tuple[date, date, date]  # three consecutive days with every core table's files
+    run_days: tuple[date, date]  # two consecutive days with every core table's files
     missing_day: date  # a day nothing was delivered for (after the generated history)
 
 
@@ -52,10 +52,9 @@ def make_shop(tmp_path_factory: pytest.TempPathFactory) -> Shop:
         day
         for day in complete
         if day + timedelta(days=1) in complete
-        and day + timedelta(days=2) in complete
         and day > START  # leave some history to load before the DAG takes over
     )
-    run_days = (first, first + timedelta(days=1), first + timedelta(days=2))
+    run_days = (first, first + timedelta(days=1))
     # The generator also writes later status changes after its last day: the first day after
     # every delivered folder is a day nothing was delivered for.
     delivered = [
@@ -181,7 +180,7 @@ def assert_same_marts(
 def backfill_run_days(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, shop: Shop, tmp: Path
 ) -> Any:
-    """History before the first run day into raw, then the DAG for the three run days."""
+    """History before the first run day into raw, then the DAG for the two run days."""
     history_end = shop.run_days[0] - timedelta(days=1)
     assert pipeline.load(settings, until=history_end).reconciles
     dag = parse_dag(monkeypatch, dag_env(settings, shop, tmp))

@@ -1,12 +1,12 @@
 """The DAG run for real with ``dag.test()`` (tasks in-process, SQLite metadata DB, no mocks).
 
 A small shop (10 days) is generated. Its history before the first test day is loaded into raw;
-then the DAG runs three consecutive logical dates (each loads its day and builds every dbt node as
-of the next day). The marts must equal those of the CLI route (load everything up to the third day,
-one dbt build as of the day after) exactly, on DuckDB and on PostgreSQL. Re-running a day changes
-nothing; a failing task calls the alert callbacks; a day whose files never come fails the run with
-a message naming the missing folders. PostgreSQL and the OLTP source: test_dag_runs_postgres.py;
-shared helpers: tests/dag_run_support.py.
+then the DAG runs two consecutive logical dates (each loads its day and builds every dbt node as
+of the next day: the second run is incremental on the first). The marts must equal those of the
+CLI route (load everything up to the second day, one dbt build as of the day after) exactly, on
+DuckDB and on PostgreSQL. Re-running a day changes nothing; a failing task calls the alert
+callbacks; a day whose files never come fails the run with a message naming the missing folders.
+PostgreSQL and the OLTP source: test_dag_runs_postgres.py; shared helpers: tests/dag_run_support.py.
 """
 
 from __future__ import annotations

@@ -64,6 +64,14 @@ month_pairs as (
     group by basket.order_month, basket.product_id, related.product_id
 ),
 
+month_rows as (
+    select order_month, product_id, related_product_id, orders, source_updated_at, _loaded_at
+    from month_totals
+    union all
+    select order_month, product_id, related_product_id, orders, source_updated_at, _loaded_at
+    from month_pairs
+),
+
 final as (
     select
         cast(order_month as date) as order_month,
@@ -72,16 +80,7 @@ final as (
         cast(orders as bigint) as orders,
         cast(source_updated_at as timestamp) as source_updated_at,
         cast(_loaded_at as timestamp) as _loaded_at
-    from month_totals
-    union all
-    select
-        cast(order_month as date) as order_month,
-        cast(product_id as varchar) as product_id,
-        cast(related_product_id as varchar) as related_product_id,
-        cast(orders as bigint) as orders,
-        cast(source_updated_at as timestamp) as source_updated_at,
-        cast(_loaded_at as timestamp) as _loaded_at
-    from month_pairs
+    from month_rows
 )
 
 select * from final
