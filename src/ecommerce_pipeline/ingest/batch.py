@@ -61,6 +61,14 @@ ARROW_READ_THREADS = 2
 #: Read plain CSV files with Arrow (False: every CSV file with DuckDB; tests compare the two).
 PLAIN_CSV_WITH_ARROW = True
 
+#: Lineage columns of ``raw.<table>`` taken from a column of the checked rows.
+LINEAGE_FROM_CHECKED = {
+    "_extra": "_extra",
+    "_source_file": "__source_file",
+    "_source_line": "__line",
+    "_file_day": "__file_day",
+}
+
 #: DuckDB reject error types that mean the bytes are not UTF-8; every other one is a bad line.
 ENCODING_ERRORS = frozenset({"INVALID ENCODING", "INVALID UNICODE"})
 
@@ -112,10 +120,7 @@ class BatchOutcome:
         """The clean rows, as the columns of ``raw.<table>`` in order."""
         table = TABLES[self.table]
         lineage = {
-            "_extra": '"_extra"',
-            "_source_file": "__source_file",
-            "_source_line": "__line",
-            "_file_day": "__file_day",
+            **{name: quote_identifier(column) for name, column in LINEAGE_FROM_CHECKED.items()},
             "_loaded_at": f"timestamp {sql_string(loaded_at.isoformat(sep=' '))}",
             "_batch_id": sql_string(batch_id),
         }
@@ -136,10 +141,7 @@ class BatchOutcome:
         count = checked.num_rows
         table = TABLES[self.table]
         lineage = {
-            "_extra": checked["_extra"],
-            "_source_file": checked["__source_file"],
-            "_source_line": checked["__line"],
-            "_file_day": checked["__file_day"],
+            **{name: checked[column] for name, column in LINEAGE_FROM_CHECKED.items()},
             "_loaded_at": pa.repeat(pa.scalar(loaded_at, pa.timestamp("us")), count),
             "_batch_id": pa.repeat(pa.scalar(batch_id, pa.string()), count),
         }
@@ -427,6 +429,12 @@ class BatchValidator:
         )
         return table, misaligned
 
+    def create_files(self, staged: list[StagedFile], misaligned: set[int]) -> None:
+        """The FILES table: the batch's files (stage path, position, first rowid, lineage)."""
+        self.engine.execute(
+            f"create or replace temp table {FILES} as {self.files_sql(staged, misaligned)}"
+        )
+
     def files_sql(self, staged: list[StagedFile], misaligned: set[int]) -> str:
         """The batch's files (stage path, position, first rowid, lineage) as a SQL query."""
         rows = []
@@ -444,7 +452,8 @@ class BatchValidator:
         )
 
     def create_checked(self, plan: ValidationPlan, source: str) -> None:
-        """Type and check every record of the stage into the CHECKED rows (Arrow).
+        """Type and check every record of the stage into the CHECKED rows (an Arrow table when
+        the reader keeps them as Arrow, else a DuckDB temp table).
 
         ``source``: "stage" (the CSV stage table), "arrow" (the Arrow stage of plain CSV files)
         or "parquet" (the Parquet stage view).
@@ -688,10 +697,7 @@ def _check_csv(
     if PLAIN_CSV_WITH_ARROW and all(item.plain for item in readable):
         if reader.read_plain(readable):
             validator = BatchValidator(reader, readable)
-            positions = [StagedFile(item.rows_read, 0) for item in readable]
-            reader.engine.execute(
-                f"create or replace temp table {FILES} as {validator.files_sql(positions, set())}"
-            )
+            validator.create_files([StagedFile(item.rows_read, 0) for item in readable], set())
             validator.create_checked(plan, "arrow")
             _unregister_arrow_stage(reader.engine)
             return validator, {}, {}, set()
@@ -704,9 +710,7 @@ def _check_csv(
     validator = BatchValidator(reader, staged)
     lines, misaligned = validator.line_overrides(stage, rejected)
     _create_from_arrow(reader.engine, LINES, lines)
-    reader.engine.execute(
-        f"create or replace temp table {FILES} as {validator.files_sql(stage, misaligned)}"
-    )
+    validator.create_files(stage, misaligned)
     validator.create_checked(plan, "stage")
     return validator, failures, rejected, misaligned
 
@@ -720,10 +724,7 @@ def _check_parquet(
     def check(files: list[InspectedFile]) -> None:
         validator = BatchValidator(reader, files)
         reader.define_stage_view(files)
-        positions = [StagedFile(item.rows_read, 0) for item in files]
-        reader.engine.execute(
-            f"create or replace temp table {FILES} as {validator.files_sql(positions, set())}"
-        )
+        validator.create_files([StagedFile(item.rows_read, 0) for item in files], set())
         validator.create_checked(plan, "parquet")  # the scan: read errors surface here
         validators.append(validator)
 
