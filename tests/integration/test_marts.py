@@ -18,13 +18,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import psycopg
 import pytest
+import yaml
 
 from ecommerce_pipeline import transform
 from ecommerce_pipeline.config import Settings, Target
 from ecommerce_pipeline.generate import GeneratorConfig, generate
 from ecommerce_pipeline.ingest import load_landing
-from ecommerce_pipeline.warehouse import query
+from ecommerce_pipeline.warehouse import connect_duckdb, connect_postgres, query
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +46,7 @@ MARTS = (
     "fulfillment_performance",
     "product_affinity",
 )
+MARTS_YML = transform.PROJECT_DIR / "models" / "marts" / "_marts__models.yml"
 CENT = Decimal("0.01")
 RATE = Decimal("0.000001")
 
@@ -315,6 +319,73 @@ def test_rfm_scores_and_segments_match_a_recomputation_from_raw(
         assert (r, f, m) == (r_scores[customer], f_scores[customer], m_scores[customer])
         assert segment == _segment(r, f, m)
         assert churned == (days > 180)
+
+
+def _declared_constraints() -> set[tuple[str, str, str]]:
+    """(mart, column, not_null | check) of every column constraint of the marts' contracts."""
+    declared: set[tuple[str, str, str]] = set()
+    for model in yaml.safe_load(MARTS_YML.read_text(encoding="utf-8"))["models"]:
+        assert model["config"]["contract"]["enforced"], model["name"]
+        for column in model["columns"]:
+            for constraint in column.get("constraints", []):
+                declared.add((model["name"], column["name"], constraint["type"]))
+    return declared
+
+
+def _warehouse_constraints(settings: Settings) -> set[tuple[str, str, str]]:
+    """(table, column, not_null | check) of the NOT NULL and column CHECK constraints in marts."""
+    if settings.target is Target.DUCKDB:
+        rows = query(
+            settings,
+            "select table_name, unnest(constraint_column_names), constraint_type"
+            " from duckdb_constraints()"
+            " where schema_name = 'marts' and constraint_type in ('NOT NULL', 'CHECK')",
+        )
+    else:
+        rows = query(
+            settings,
+            "select table_name, column_name, 'NOT NULL' from information_schema.columns"
+            " where table_schema = 'marts' and is_nullable = 'NO'"
+            " union all"
+            " select rel.relname, att.attname, 'CHECK' from pg_constraint as con"
+            " join pg_class as rel on rel.oid = con.conrelid"
+            " join pg_namespace as nsp on nsp.oid = rel.relnamespace"
+            " join pg_attribute as att"
+            "   on att.attrelid = con.conrelid and att.attnum = any(con.conkey)"
+            " where nsp.nspname = 'marts' and con.contype = 'c'",
+        )
+    kinds = {"NOT NULL": "not_null", "CHECK": "check"}
+    return {(table, column, kinds[kind]) for table, column, kind in rows}
+
+
+@pytest.mark.parametrize("target", WAREHOUSES)
+def test_mart_constraints_are_in_the_warehouse_and_reject_bad_rows(
+    warehouses: Warehouses, target: Target
+) -> None:
+    """The contracts' not-null and range checks are the marts' column tests: the warehouse holds
+    every declared one and refuses a write that breaks one (the build would fail the same way)."""
+    settings = warehouses.get(target)
+    declared = _declared_constraints()
+    assert len(declared) > 100
+    assert _warehouse_constraints(settings) >= declared
+    breaking = (
+        "update marts.customer_summary set net_revenue = -1",
+        "update marts.customer_summary set r_score = 6",
+        "update marts.sales_summary set orders = null",
+    )
+    for statement in breaking:
+        if settings.target is Target.DUCKDB:
+            connection = connect_duckdb(Path(settings.duckdb_path))
+            try:
+                with pytest.raises(duckdb.ConstraintException):
+                    connection.execute(statement)
+            finally:
+                connection.close()
+        else:
+            with connect_postgres(settings.postgres_dsn) as pg:
+                with pytest.raises((psycopg.errors.CheckViolation, psycopg.errors.NotNullViolation)):
+                    pg.execute(statement)
+                pg.rollback()
 
 
 def _export(settings: Settings, mart: str) -> bytes:
