@@ -19,7 +19,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 
 from ecommerce_pipeline import alerting, orchestration
 from ecommerce_pipeline.config import Settings
-from ecommerce_pipeline.transform import PROJECT_DIR, dbt_env
+from ecommerce_pipeline.transform import PROJECT_DIR, RUN_DATE_ENV, dbt_env
 
 settings = Settings()
 dag_settings = orchestration.AirflowSettings()
@@ -111,7 +111,12 @@ with DAG(
             manifest_path=orchestration.require_manifest(dag_settings.manifest_path(settings)),
             project_name="ecommerce",
             install_dbt_deps=False,
-            env_vars=dbt_env(settings),
+            # The as-of date travels in the environment (templated per run), not as a dbt var:
+            # a var that changes every day makes dbt re-parse the whole project in each task.
+            env_vars={
+                **dbt_env(settings),
+                RUN_DATE_ENV["as_of_date"]: "{{ ecom_as_of_date(logical_date) }}",
+            },
         ),
         profile_config=ProfileConfig(
             profile_name="ecommerce",
@@ -128,7 +133,6 @@ with DAG(
             emit_datasets=False,
         ),
         operator_args={
-            "vars": {"as_of_date": "{{ ecom_as_of_date(logical_date) }}"},
             # No manifest.json / run_results.json per node (the partial-parse cache is kept):
             # writing them costs more than building a small model.
             "dbt_cmd_flags": ["--no-write-json"],

@@ -185,7 +185,7 @@ def as_of_date(day: date) -> date:
 
 
 def as_of_template_value(logical_date: datetime | date | None) -> str:
-    """``as_of_date`` of a run as an ISO string (a Jinja macro of the DAG's dbt vars)."""
+    """``as_of_date`` of a run as an ISO string (a Jinja macro of the DAG's dbt environment)."""
     return as_of_date(business_day(logical_date)).isoformat()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import os
 import time
@@ -203,12 +202,17 @@ def release_duckdb() -> None:
 
 
 def run_dbt(
-    settings: Settings, args: list[str], *, target_dir: Path | None = None
+    settings: Settings,
+    args: list[str],
+    *,
+    target_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> TransformResult:
     """Run one dbt command (e.g. ``["build", "--select", "staging"]``) on the settings' target.
 
     ``target_dir`` overrides the artifacts folder (default :func:`target_path`): concurrent
-    builds against different warehouses each need their own.
+    builds against different warehouses each need their own. ``env`` adds environment variables
+    for this command only (the non-empty ones are shown in the result's command).
     """
     from dbt.cli.main import dbtRunner
 
@@ -236,7 +240,7 @@ def run_dbt(
     ]
     logger.info("dbt %s (target %s)", " ".join(args), settings.target.value)
     started = time.perf_counter()
-    with _environment(dbt_env(settings)):
+    with _environment({**dbt_env(settings), **(env or {})}):
         try:
             outcome = dbtRunner().invoke(command)
         finally:
@@ -248,7 +252,9 @@ def run_dbt(
     run_results = artifacts / "run_results.json"
     result = TransformResult(
         success=bool(outcome.success) and not failures,
-        command=" ".join(["dbt", *args]),
+        command=" ".join(
+            ["dbt", *args, *(f"{key}={value}" for key, value in (env or {}).items() if value)]
+        ),
         elapsed=elapsed,
         failures=failures,
         run_results=run_results if run_results.exists() else None,
@@ -265,10 +271,25 @@ def run_dbt(
     return result
 
 
-def build_vars(
+#: Environment variables carrying a build's dates to the dbt project (read by the macros
+#: as_of_date() and backfill_range() when the vars of the same names are not given).
+RUN_DATE_ENV = {
+    "as_of_date": "ECOM_DBT_AS_OF_DATE",
+    "start_date": "ECOM_DBT_START_DATE",
+    "end_date": "ECOM_DBT_END_DATE",
+}
+
+
+def build_dates_env(
     *, as_of: date | None = None, start: date | None = None, end: date | None = None
 ) -> dict[str, str]:
-    """The dbt vars of a build: the as-of date and the backfill range when given."""
+    """The dates of a build as environment variables: every key of :data:`RUN_DATE_ENV` is set
+    (an empty value when not given, so an outer environment cannot leak into the build).
+
+    Dates travel in the environment rather than as ``--vars``: dbt re-parses the whole project
+    when the vars differ from the previous run's (the as-of date changes every day), but only
+    the files that read an environment variable when its value changes.
+    """
     if (start is None) != (end is None):
         raise ValueError(
             f"A backfill needs both start and end (got start={start}, end={end}): pass both."
@@ -276,7 +297,10 @@ def build_vars(
     if start is not None and end is not None and start > end:
         raise ValueError(f"Backfill start {start} is after end {end}: swap them.")
     values = {"as_of_date": as_of, "start_date": start, "end_date": end}
-    return {name: value.isoformat() for name, value in values.items() if value is not None}
+    return {
+        RUN_DATE_ENV[name]: "" if value is None else value.isoformat()
+        for name, value in values.items()
+    }
 
 
 def build(
@@ -295,14 +319,12 @@ def build(
     ``full_refresh`` rebuilds the incremental models from scratch.
     """
     args = ["build"]
-    variables = build_vars(as_of=as_of, start=start, end=end)
-    if variables:
-        args += ["--vars", json.dumps(variables)]
+    dates = build_dates_env(as_of=as_of, start=start, end=end)
     if full_refresh:
         args.append("--full-refresh")
     if select:
         args += ["--select", select]
-    return run_dbt(settings, args, target_dir=target_dir)
+    return run_dbt(settings, args, target_dir=target_dir, env=dates)
 
 
 def parse(settings: Settings, *, target_dir: Path | None = None) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -211,15 +212,22 @@ def test_marts_build_with_every_dbt_test_passing(warehouses: Warehouses, target:
 def test_unit_tests_keep_their_pinned_date_when_a_run_passes_as_of(
     warehouses: Warehouses, target: Target, tmp_path: Path
 ) -> None:
-    """`--vars as_of_date` (as the DAG passes it) must not leak into the unit tests' fixtures."""
+    """The run's as-of date, as `--vars as_of_date` or as the environment variable `ecom
+    transform` and the DAG set, must not leak into the unit tests' fixtures."""
     settings = warehouses.get(target)
-    result = transform.run_dbt(
-        settings,
-        ["test", "--select", "test_type:unit", "--vars", '{"as_of_date": "2024-02-29"}'],
-        target_dir=tmp_path / "dbt",
-    )
-    assert result.success, "\n".join(result.failures)
-    assert sum(outcome.resource_type == "unit_test" for outcome in result.results) >= 10
+    as_of = {"as_of_date": "2024-02-29"}
+    for args, env in (
+        (["--vars", json.dumps(as_of)], {}),
+        ([], transform.build_dates_env(as_of=date(2024, 2, 29))),
+    ):
+        result = transform.run_dbt(
+            settings,
+            ["test", "--select", "test_type:unit", *args],
+            target_dir=tmp_path / "dbt",
+            env=env,
+        )
+        assert result.success, "\n".join(result.failures)
+        assert sum(outcome.resource_type == "unit_test" for outcome in result.results) >= 10
 
 
 @pytest.mark.parametrize("target", WAREHOUSES)
@@ -382,8 +390,9 @@ def test_mart_constraints_are_in_the_warehouse_and_reject_bad_rows(
             finally:
                 connection.close()
         else:
+            refused = (psycopg.errors.CheckViolation, psycopg.errors.NotNullViolation)
             with connect_postgres(settings.postgres_dsn) as pg:
-                with pytest.raises((psycopg.errors.CheckViolation, psycopg.errors.NotNullViolation)):
+                with pytest.raises(refused):
                     pg.execute(statement)
                 pg.rollback()
 

@@ -46,13 +46,23 @@ def test_dbt_env_reads_a_keyword_dsn() -> None:
     assert env["ECOM_DBT_PG_PORT"] == "5432"
 
 
-def test_build_vars_hold_only_the_given_dates() -> None:
-    assert transform.build_vars() == {}
-    assert transform.build_vars(as_of=date(2025, 1, 2)) == {"as_of_date": "2025-01-02"}
-    assert transform.build_vars(start=date(2024, 2, 1), end=date(2024, 2, 29)) == {
-        "start_date": "2024-02-01",
-        "end_date": "2024-02-29",
+def test_build_dates_env_sets_every_date_variable_empty_when_not_given() -> None:
+    assert transform.build_dates_env() == {
+        "ECOM_DBT_AS_OF_DATE": "",
+        "ECOM_DBT_START_DATE": "",
+        "ECOM_DBT_END_DATE": "",
     }
+    assert transform.build_dates_env(as_of=date(2025, 1, 2))["ECOM_DBT_AS_OF_DATE"] == "2025-01-02"
+    backfill = transform.build_dates_env(start=date(2024, 2, 1), end=date(2024, 2, 29))
+    assert backfill["ECOM_DBT_START_DATE"] == "2024-02-01"
+    assert backfill["ECOM_DBT_END_DATE"] == "2024-02-29"
+
+
+def test_the_macros_read_the_date_variables_build_sets() -> None:
+    folder = transform.PROJECT_DIR / "macros"
+    macros = "\n".join(path.read_text(encoding="utf-8") for path in folder.rglob("*.sql"))
+    for variable in transform.RUN_DATE_ENV.values():
+        assert f"env_var('{variable}'" in macros, variable
 
 
 @pytest.mark.parametrize(
@@ -63,11 +73,11 @@ def test_build_vars_hold_only_the_given_dates() -> None:
         (date(2024, 3, 1), date(2024, 2, 1), "after end"),
     ],
 )
-def test_build_vars_reject_a_half_or_reversed_backfill_range(
+def test_build_dates_env_rejects_a_half_or_reversed_backfill_range(
     start: date | None, end: date | None, message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        transform.build_vars(start=start, end=end)
+        transform.build_dates_env(start=start, end=end)
 
 
 def test_the_environment_is_set_for_the_block_only(monkeypatch: pytest.MonkeyPatch) -> None:

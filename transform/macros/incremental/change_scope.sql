@@ -15,9 +15,11 @@
 -#}
 
 {% macro backfill_range() -%}
-    {#- (start_date, end_date) from the vars, or none when no backfill was asked for. -#}
-    {%- set start_date = var('start_date', none) -%}
-    {%- set end_date = var('end_date', none) -%}
+    {#- (start_date, end_date) from the vars or the environment variables ECOM_DBT_START_DATE and
+        ECOM_DBT_END_DATE (how `ecom transform --start/--end` passes them: see as_of_date()), or
+        none when no backfill was asked for. -#}
+    {%- set start_date = var('start_date', none) or env_var('ECOM_DBT_START_DATE', '') or none -%}
+    {%- set end_date = var('end_date', none) or env_var('ECOM_DBT_END_DATE', '') or none -%}
     {%- if start_date is none and end_date is none -%}
         {{ return(none) }}
     {%- endif -%}
