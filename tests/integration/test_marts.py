@@ -47,7 +47,10 @@ MARTS = (
     "fulfillment_performance",
     "product_affinity",
 )
-MARTS_YML = transform.PROJECT_DIR / "models" / "marts" / "_marts__models.yml"
+CONTRACT_YMLS = {
+    "marts": transform.PROJECT_DIR / "models" / "marts" / "_marts__models.yml",
+    "warehouse": transform.PROJECT_DIR / "models" / "warehouse" / "_warehouse__models.yml",
+}
 CENT = Decimal("0.01")
 RATE = Decimal("0.000001")
 
@@ -329,57 +332,66 @@ def test_rfm_scores_and_segments_match_a_recomputation_from_raw(
         assert churned == (days > 180)
 
 
-def _declared_constraints() -> set[tuple[str, str, str]]:
-    """(mart, column, not_null | check) of every column constraint of the marts' contracts."""
-    declared: set[tuple[str, str, str]] = set()
-    for model in yaml.safe_load(MARTS_YML.read_text(encoding="utf-8"))["models"]:
-        assert model["config"]["contract"]["enforced"], model["name"]
-        for column in model["columns"]:
-            for constraint in column.get("constraints", []):
-                declared.add((model["name"], column["name"], constraint["type"]))
+def _declared_constraints() -> set[tuple[str, str, str, str]]:
+    """(schema, model, column, not_null | check) of every column constraint of the enforced
+    contracts: every mart, and the two facts."""
+    declared: set[tuple[str, str, str, str]] = set()
+    for schema, path in CONTRACT_YMLS.items():
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+            if not model.get("config", {}).get("contract", {}).get("enforced"):
+                continue
+            for column in model["columns"]:
+                for constraint in column.get("constraints", []):
+                    declared.add((schema, model["name"], column["name"], constraint["type"]))
     return declared
 
 
-def _warehouse_constraints(settings: Settings) -> set[tuple[str, str, str]]:
-    """(table, column, not_null | check) of the NOT NULL and column CHECK constraints in marts."""
+def _warehouse_constraints(settings: Settings) -> set[tuple[str, str, str, str]]:
+    """(schema, table, column, not_null | check) of the NOT NULL and column CHECK constraints."""
     if settings.target is Target.DUCKDB:
         rows = query(
             settings,
-            "select table_name, unnest(constraint_column_names), constraint_type"
+            "select schema_name, table_name, unnest(constraint_column_names), constraint_type"
             " from duckdb_constraints()"
-            " where schema_name = 'marts' and constraint_type in ('NOT NULL', 'CHECK')",
+            " where schema_name in ('marts', 'warehouse')"
+            " and constraint_type in ('NOT NULL', 'CHECK')",
         )
     else:
         rows = query(
             settings,
-            "select table_name, column_name, 'NOT NULL' from information_schema.columns"
-            " where table_schema = 'marts' and is_nullable = 'NO'"
+            "select table_schema, table_name, column_name, 'NOT NULL'"
+            " from information_schema.columns"
+            " where table_schema in ('marts', 'warehouse') and is_nullable = 'NO'"
             " union all"
-            " select rel.relname, att.attname, 'CHECK' from pg_constraint as con"
+            " select nsp.nspname, rel.relname, att.attname, 'CHECK' from pg_constraint as con"
             " join pg_class as rel on rel.oid = con.conrelid"
             " join pg_namespace as nsp on nsp.oid = rel.relnamespace"
             " join pg_attribute as att"
             "   on att.attrelid = con.conrelid and att.attnum = any(con.conkey)"
-            " where nsp.nspname = 'marts' and con.contype = 'c'",
+            " where nsp.nspname in ('marts', 'warehouse') and con.contype = 'c'",
         )
     kinds = {"NOT NULL": "not_null", "CHECK": "check"}
-    return {(table, column, kinds[kind]) for table, column, kind in rows}
+    return {(schema, table, column, kinds[kind]) for schema, table, column, kind in rows}
 
 
 @pytest.mark.parametrize("target", WAREHOUSES)
-def test_mart_constraints_are_in_the_warehouse_and_reject_bad_rows(
+def test_contract_constraints_are_in_the_warehouse_and_reject_bad_rows(
     warehouses: Warehouses, target: Target
 ) -> None:
-    """The contracts' not-null and range checks are the marts' column tests: the warehouse holds
-    every declared one and refuses a write that breaks one (the build would fail the same way)."""
+    """The contracts' not-null and range checks replace column tests on the marts and facts: the
+    warehouse holds every declared one and refuses a write that breaks one (a build or an
+    incremental insert fails the same way)."""
     settings = warehouses.get(target)
     declared = _declared_constraints()
-    assert len(declared) > 100
+    assert {model for _, model, _, _ in declared} == {*MARTS, "fact_orders", "fact_order_items"}
+    assert len(declared) > 150
     assert _warehouse_constraints(settings) >= declared
     breaking = (
         "update marts.customer_summary set net_revenue = -1",
         "update marts.customer_summary set r_score = 6",
         "update marts.sales_summary set orders = null",
+        "update warehouse.fact_orders set gross_revenue = -0.01",
+        "update warehouse.fact_order_items set order_id = null",
     )
     for statement in breaking:
         if settings.target is Target.DUCKDB:

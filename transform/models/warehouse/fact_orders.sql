@@ -106,8 +106,8 @@ final as (
             else cast(orders.delivered_at as date) <= orders.promised_delivery_date
         end as is_on_time,
         coalesce(line_totals.item_count, 0) as item_count,
-        coalesce(line_totals.units, 0) as units,
-        coalesce(line_totals.returned_units, 0) as returned_units,
+        cast(coalesce(line_totals.units, 0) as bigint) as units,
+        cast(coalesce(line_totals.returned_units, 0) as bigint) as returned_units,
         {{ to_money('coalesce(line_totals.items_gross_amount, 0)') }} as items_gross_amount,
         {{ to_money('coalesce(line_totals.items_discount_amount, 0)') }} as items_discount_amount,
         {{ to_money('coalesce(line_totals.items_net_amount, 0)') }} as items_net_amount,
