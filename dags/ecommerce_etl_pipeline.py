@@ -19,7 +19,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 
 from ecommerce_pipeline import alerting, orchestration
 from ecommerce_pipeline.config import Settings
-from ecommerce_pipeline.transform import PROJECT_DIR, RUN_DATE_ENV, dbt_env
+from ecommerce_pipeline.transform import PROJECT_DIR, RUN_DATE_ENV, build_dates_env, dbt_env
 
 settings = Settings()
 dag_settings = orchestration.AirflowSettings()
@@ -111,10 +111,12 @@ with DAG(
             manifest_path=orchestration.require_manifest(dag_settings.manifest_path(settings)),
             project_name="ecommerce",
             install_dbt_deps=False,
-            # The as-of date travels in the environment (templated per run), not as a dbt var:
-            # a var that changes every day makes dbt re-parse the whole project in each task.
+            # The dates travel in the environment as `ecom transform` passes them (templated per
+            # run), not as dbt vars: a var that changes every day makes dbt re-parse the whole
+            # project in each task. No backfill range: set empty, so none leaks in from outside.
             env_vars={
                 **dbt_env(settings),
+                **build_dates_env(),
                 RUN_DATE_ENV["as_of_date"]: "{{ ecom_as_of_date(logical_date) }}",
             },
         ),

@@ -214,6 +214,7 @@ def test_postgres_tasks_are_not_pooled(
 def test_dbt_tasks_get_the_as_of_date_of_the_logical_date(dag: Any) -> None:
     task = dag.get_task("dbt.customer_summary_model_build")
     assert task.env["ECOM_DBT_AS_OF_DATE"] == "{{ ecom_as_of_date(logical_date) }}"
+    assert task.env["ECOM_DBT_START_DATE"] == task.env["ECOM_DBT_END_DATE"] == ""
     assert not task.vars
     macro = dag.user_defined_macros["ecom_as_of_date"]
     assert macro(datetime(2024, 1, 5, 2, tzinfo=UTC)) == "2024-01-06"

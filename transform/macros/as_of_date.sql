@@ -10,8 +10,8 @@
         precedence over a unit test's `overrides: vars`, so a unit test overriding as_of_date
         itself would see the run's date instead. -#}
     {%- set pinned = var('unit_test_as_of_date', none) -%}
-    {%- set given = pinned or var('as_of_date', none) or env_var('ECOM_DBT_AS_OF_DATE', '') -%}
-    {%- set given = none if pinned == 'derived' else given -%}
+    {%- set given = none if pinned == 'derived' else (
+        pinned or var('as_of_date', none) or env_var('ECOM_DBT_AS_OF_DATE', '')) -%}
     {%- if given -%}
         {{ date_literal(given) }}
     {%- else -%}
