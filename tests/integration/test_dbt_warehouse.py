@@ -476,3 +476,59 @@ def test_dirty_data_builds_with_orphans_visible_and_every_row_reconciled(
         assert exact == injected.get((table, "duplicate_row"), 0) + extra_rows, table
         assert conflicting == 0, table
         assert raw_rows == staging_rows + exact, table
+
+
+@pytest.mark.parametrize("warehouse", WAREHOUSES, indirect=True)
+def test_a_conflicting_copy_loses_to_the_first_file_and_revenue_still_reconciles(
+    warehouse: Settings, tmp_path: Path, landing: Path
+) -> None:
+    """A later file repeats the latest version of a sold line (same key and updated_at) with
+    another quantity: staging keeps the copy of the first file and line, and so must the
+    reconciliation tests' independent recomputation from the raw layer."""
+    _load(warehouse)
+    _build_without_tests(warehouse, tmp_path)
+    item_id, quantity = query(
+        warehouse,
+        "select min(order_item_id), min(quantity) from warehouse.fact_order_items"
+        " where is_revenue_order and not is_returned and quantity = ("
+        "select min(quantity) from warehouse.fact_order_items"
+        " where is_revenue_order and not is_returned)",
+    )[0]
+    source_file, source_line = query(
+        warehouse,
+        "select _source_file, _source_line from raw.order_items"
+        " where trim(order_item_id) = %s order by updated_at desc, _source_file, _source_line",
+        [item_id],
+    )[0]
+    with (landing / source_file).open(encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))
+    header, record = records[0], list(records[source_line - 1])
+    record[header.index("quantity")] = str(quantity + 7)
+    # Same day folder, a name that sorts after the original's: its copy is the later one.
+    later = tmp_path / "later" / Path(source_file).parent / (Path(source_file).stem + "_resent.csv")
+    later.parent.mkdir(parents=True)
+    with later.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, record])
+    report = load_landing(warehouse.model_copy(update={"landing_dir": tmp_path / "later"}))
+    assert report.reconciles and report.totals.rows_loaded == 1
+
+    result = _build(warehouse, tmp_path)
+    statuses = {outcome.node_id.rsplit(".", 1)[-1]: outcome.status for outcome in result.results}
+    assert statuses["assert_sales_summary_reconciles_with_facts_and_raw"] == "pass"
+    assert statuses["assert_raw_rows_reconcile_with_staging"] == "pass"
+    assert (
+        _scalar_params(
+            warehouse,
+            "select quantity from warehouse.fact_order_items where order_item_id = %s",
+            [item_id],
+        )
+        == quantity
+    )
+    assert (
+        _scalar(
+            warehouse,
+            "select conflicting_version_rows from staging.staging_duplicate_counts"
+            " where table_name = 'order_items'",
+        )
+        == 1
+    )

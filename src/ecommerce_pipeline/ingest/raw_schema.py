@@ -107,7 +107,27 @@ def create_statements(dialect: str, tables: list[str] | None = None) -> list[str
         f"create unique index if not exists {quote_identifier(LOAD_LOG_TABLE + '_file_checksum')}"
         f" on {qualified(LOAD_LOG_TABLE)} (source_file, checksum)"
     )
+    if dialect == "postgres":
+        statements += change_index_statements(tables)
     return statements
+
+
+def change_index_statements(tables: list[str] | None = None) -> list[str]:
+    """PostgreSQL: a BRIN index on ``(updated_at, _loaded_at)`` of every versioned raw table.
+
+    The incremental dbt models find what changed since their watermark with range filters on
+    these two columns (transform/macros/incremental/change_scope.sql). Raw rows are appended day by
+    day, so both columns follow the physical order and a BRIN index (a few pages, next to free to
+    maintain on a bulk ``COPY``) turns the daily run's scans of the whole raw history into reads
+    of the last days' blocks. DuckDB needs none: its zone maps do the same on every column.
+    """
+    wanted = list(TABLES) if tables is None else tables
+    return [
+        f"create index if not exists {quote_identifier(table + '_changes')}"
+        f" on {qualified(table)} using brin (updated_at, _loaded_at)"
+        for table in wanted
+        if "updated_at" in TABLES[table].column_names
+    ]
 
 
 def add_column_statements(

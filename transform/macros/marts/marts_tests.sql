@@ -15,8 +15,9 @@
 {% endtest %}
 
 
-{#- The latest version of every key of a raw table (highest updated_at, then the later landing
-    file and line), as `select <key> as <key_name>, <column expressions>`. Used by the
+{#- The latest version of every key of a raw table (highest updated_at; among copies of that
+    version, the one of the first landing file and line, the copy staging keeps: see
+    deduplicated_versions), as `select <key> as <key_name>, <column expressions>`. Used by the
     reconciliation tests to recompute from the raw layer independently of staging. -#}
 {% macro marts_latest_raw_versions(relation, key_name, key_expression, columns) -%}
     {{ return(adapter.dispatch('marts_latest_raw_versions', 'ecommerce')(
@@ -30,7 +31,7 @@
         {{ expression }} as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ relation }}
-    order by {{ key_expression }}, updated_at desc, _source_file desc, _source_line desc
+    order by {{ key_expression }}, updated_at desc, _source_file, _source_line, _loaded_at
 {%- endmacro %}
 
 {% macro duckdb__marts_latest_raw_versions(relation, key_name, key_expression, columns) -%}
@@ -42,16 +43,18 @@
     from (
         select
             {{ key_expression }} as {{ key_name }},
-            arg_max(
+            arg_min(
                 struct_pack(
                     {%- for name, expression in columns.items() %}
                     {{ name }} := {{ expression }}{{ ',' if not loop.last }}
                     {%- endfor %}
                 ),
+                {#- Newest version first (negated epoch), then the first file and line. #}
                 struct_pack(
-                    updated_at := updated_at,
+                    newest_first := -epoch_us(updated_at),
                     source_file := _source_file,
-                    source_line := _source_line
+                    source_line := _source_line,
+                    loaded_at := _loaded_at
                 )
             ) as latest
         from {{ relation }}
