@@ -15,7 +15,7 @@ PYTEST_PARALLEL ?= -n 2 --dist loadfile
 AIRFLOW_ARGS ?=
 DATE ?=
 
-.PHONY: help setup run test test-fast lint lint-sql format bench docs airflow airflow-stop api dashboard dq clean
+.PHONY: help setup run test test-fast lint lint-sql format bench screenshots docs airflow airflow-stop api dashboard dq clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ format: setup ## Apply ruff fixes and formatting
 
 bench: setup ## Benchmarks at scale 1 (figures go to docs/benchmarks.md)
 	$(RUN) python -m benchmarks.run
+
+screenshots: setup ## Refresh docs/screenshots (the dashboard browser test, headless Chromium)
+	ECOM_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(RUN) pytest -q -k duckdb tests/e2e/test_dashboard_browser.py
 
 docs: setup ## Generate the dbt docs (add ARGS=--serve to serve on port 8081)
 	$(RUN) ecom docs $(ARGS)

@@ -4,7 +4,9 @@ A small warehouse is built, ``ecom serve dashboard`` is started for real, and he
 (Debian ``chromium`` + ``chromium-driver``, driven by selenium) visits every page: the page
 renders its charts with no error element, the Overview KPI tiles equal the marts, the Data
 quality page shows its empty state and then (after a run is recorded and "Reload" is clicked)
-the latest checks. A screenshot of each page goes to docs/screenshots/<page>.png (DuckDB run).
+the latest checks. A screenshot of each page (DuckDB run) goes to the test's temporary folder, or
+to ``$ECOM_SCREENSHOTS_DIR/<page>.png`` when that is set: ``make screenshots`` refreshes the
+README's docs/screenshots this way, so an ordinary test run leaves the tracked files alone.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: (url path, title, charts the page draws) of every page.
 PAGES = (
     ("", "Overview", 3),
@@ -222,10 +223,20 @@ def _assert_no_error(driver: Any, url: str) -> None:
     assert not errors, f"{url}: " + " | ".join(element.text for element in errors)
 
 
-def _screenshot(driver: Any, settings: Settings, name: str) -> None:
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the page screenshots go: $ECOM_SCREENSHOTS_DIR, else a temporary folder."""
+    configured = os.environ.get("ECOM_SCREENSHOTS_DIR")
+    folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _screenshot(driver: Any, settings: Settings, folder: Path, name: str) -> None:
     if settings.target is Target.DUCKDB:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+        path = folder / f"{name}.png"
+        assert driver.save_screenshot(str(path)), f"no screenshot of {name}"
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
 
 
 def _expected_tiles(settings: Settings) -> dict[str, str]:
@@ -297,7 +308,7 @@ def _record_dq_run(settings: Settings) -> None:
 
 
 def test_every_page_renders_in_the_browser_with_the_marts_numbers(
-    built: Settings, dashboard: str, browser: Any
+    built: Settings, dashboard: str, browser: Any, screenshots: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
@@ -310,7 +321,7 @@ def test_every_page_renders_in_the_browser_with_the_marts_numbers(
         if path == "":
             assert _tiles(browser) == _expected_tiles(built)
         if path != "data-quality":
-            _screenshot(browser, built, path or "overview")
+            _screenshot(browser, built, screenshots, path or "overview")
     # Warm: every page again (Streamlit's query cache is shared by sessions).
     warm = {
         title: _visit(browser, f"{dashboard}/{path}", title, charts)
@@ -331,4 +342,4 @@ def test_every_page_renders_in_the_browser_with_the_marts_numbers(
     assert tiles["Checks in the latest run"] == "2"
     assert tiles["Failing"] == "0"
     assert tiles["Warnings"] == "1"
-    _screenshot(browser, built, "data-quality")
+    _screenshot(browser, built, screenshots, "data-quality")
