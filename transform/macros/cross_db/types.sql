@@ -26,3 +26,11 @@
         profit over lines one of whose product costs is unknown is unknown, not a partial sum. -#}
     case when count(*) = count({{ expression }}) then sum({{ expression }}) end
 {%- endmacro %}
+
+{% macro duckdb_materialized() -%}
+    {#- `materialized` for a CTE on DuckDB, nothing on PostgreSQL. DuckDB would otherwise inline
+        the CTE and reorder its joins; PostgreSQL already joins in the written order, and a
+        materialized CTE of the whole fact (2.5M wide rows at scale 1) only writes a tuplestore
+        to disk: measured 19.8 s against 17.2 s for the full fact_order_items query. -#}
+    {{ return('materialized' if target.type == 'duckdb' else '') }}
+{%- endmacro %}

@@ -174,3 +174,19 @@
         'products_filter': 'updated_at >= ' ~ timestamp_literal(products_from),
     }) }}
 {%- endmacro %}
+
+{% macro in_changed_orders(column='order_id') -%}
+    {#- Predicate: `column` is one of the run's changed orders (the CTE changed_orders of an
+        order-scoped model), for reads of a warehouse table indexed on it. -#}
+    {{ return(adapter.dispatch('in_changed_orders', 'ecommerce')(column)) }}
+{%- endmacro %}
+
+{% macro default__in_changed_orders(column) -%}
+    {{ column }} in (select order_id from changed_orders)
+{%- endmacro %}
+
+{% macro postgres__in_changed_orders(column) -%}
+    {#- PostgreSQL: an array of the keys, so the planner can use the table's btree index on
+        `column` (the builds' session disables the nested loops a semi-join would need). -#}
+    {{ column }} = any(array(select order_id from changed_orders))
+{%- endmacro %}

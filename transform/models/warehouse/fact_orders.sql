@@ -27,7 +27,7 @@ order_versions as (
 order_lines as (
     select * from {{ ref('fact_order_items') }}
     {%- if scope.mode != 'full' %}
-    where order_id in (select order_id from changed_orders)
+    where {{ in_changed_orders() }}
     {%- endif %}
 ),
 
