@@ -270,6 +270,38 @@ def test_reconciliation_tests_catch_a_broken_fact_and_docs_build(
         "assert_fact_orders_match_lines": "fail",
     }
 
+    # A staging view that loses one version: the raw rows no longer reconcile with staging.
+    order = _scalar(warehouse, "select min(order_id) from staging.stg_orders")
+    if warehouse.target is Target.POSTGRES:
+        # PostgreSQL views bind to objects, not names: redefine the view in place.
+        definition = _scalar(warehouse, "select pg_get_viewdef('staging.stg_orders')")
+        _execute(
+            warehouse,
+            "create or replace view staging.stg_orders as select * from ("
+            f"{definition.rstrip().rstrip(';')}) as complete where order_id <> '{order}'",
+        )
+    else:
+        _execute(warehouse, "alter view staging.stg_orders rename to stg_orders_complete")
+        _execute(
+            warehouse,
+            "create view staging.stg_orders as select * from staging.stg_orders_complete"
+            f" where order_id <> '{order}'",
+        )
+    staging_check = transform.run_dbt(
+        warehouse,
+        ["test", "--select", "assert_raw_rows_reconcile_with_staging"],
+        target_dir=target_dir,
+    )
+    assert [outcome.status for outcome in staging_check.results] == ["fail"]
+    assert (
+        _scalar(
+            warehouse,
+            "select raw_rows - staging_rows - exact_duplicate_rows - conflicting_version_rows"
+            " from staging.staging_duplicate_counts where table_name = 'orders'",
+        )
+        > 0
+    )
+
     manifest = transform.parse(warehouse, target_dir=target_dir)
     assert "model.ecommerce.fact_orders" in manifest.read_text(encoding="utf-8")
     docs = transform.docs_generate(warehouse, target_dir=target_dir)

@@ -22,34 +22,33 @@ changed_orders as (
     {{ scope.changed_orders }}
 ),
 
-feed_rows as (
+{#- The raw rows are read where they are used (inline_cte: PostgreSQL would otherwise write the
+    whole feed to a tuplestore on a full build); "unknown order" is an anti-join (not exists),
+    never a distinct list of every order id. -#}
+order_rows as {{ inline_cte() }} (
     select * from {{ ref('stg_change_feed') }}
-    where source_table in ('orders', 'order_items')
+    where source_table = 'orders'
     {%- if scope.mode != 'full' %}
         and order_id in (select order_id from changed_orders)
     {%- endif %}
 ),
 
-order_rows as (
-    select * from feed_rows where source_table = 'orders'
+item_rows as {{ inline_cte() }} (
+    select * from {{ ref('stg_change_feed') }}
+    where source_table = 'order_items'
+    {%- if scope.mode != 'full' %}
+        and order_id in (select order_id from changed_orders)
+    {%- endif %}
 ),
 
-item_rows as (
-    select * from feed_rows where source_table = 'order_items'
-),
-
-known_customers as (
+known_customers as {{ inline_cte() }} (
     select customer_id from {{ ref('dim_customers') }}
     where version_number = 1
 ),
 
-known_products as (
+known_products as {{ inline_cte() }} (
     select product_id from {{ ref('dim_products') }}
     where version_number = 1
-),
-
-known_orders as (
-    select distinct order_id from order_rows
 ),
 
 candidate_orders as (
@@ -60,18 +59,30 @@ candidate_orders as (
     where known_customers.customer_id is null
 ),
 
-candidate_items as (
-    select distinct item_rows.record_id
+items_of_unknown_orders as (
+    select item_rows.record_id
     from item_rows
-    left join known_orders
-        on item_rows.order_id = known_orders.order_id
+    where not exists (
+        select 1 from order_rows
+        where order_rows.order_id = item_rows.order_id
+    )
+),
+
+items_of_unknown_products_or_orphaned_orders as (
+    select item_rows.record_id
+    from item_rows
     left join known_products
         on item_rows.product_id = known_products.product_id
     left join candidate_orders
         on item_rows.order_id = candidate_orders.order_id
-    where known_orders.order_id is null
-        or known_products.product_id is null
+    where known_products.product_id is null
         or candidate_orders.order_id is not null
+),
+
+candidate_items as (
+    select record_id from items_of_unknown_orders
+    union
+    select record_id from items_of_unknown_products_or_orphaned_orders
 ),
 
 candidate_order_rows as (
@@ -147,9 +158,10 @@ items_with_unknown_order as (
         latest_candidate_items.updated_at,
         latest_candidate_items._loaded_at
     from latest_candidate_items
-    left join known_orders
-        on latest_candidate_items.order_id = known_orders.order_id
-    where known_orders.order_id is null
+    where not exists (
+        select 1 from order_rows
+        where order_rows.order_id = latest_candidate_items.order_id
+    )
 ),
 
 items_of_orphaned_orders as (
