@@ -47,6 +47,17 @@ MARTS = (
     "fulfillment_performance",
     "product_affinity",
 )
+#: The warehouse layer's tables, every one under an enforced contract.
+WAREHOUSE_MODELS = (
+    "dim_customers",
+    "dim_products",
+    "dim_date",
+    "dim_date_holidays",
+    "fact_orders",
+    "fact_order_items",
+    "fact_inventory_snapshots",
+    "orphan_records",
+)
 CONTRACT_YMLS = {
     "marts": transform.PROJECT_DIR / "models" / "marts" / "_marts__models.yml",
     "warehouse": transform.PROJECT_DIR / "models" / "warehouse" / "_warehouse__models.yml",
@@ -334,7 +345,7 @@ def test_rfm_scores_and_segments_match_a_recomputation_from_raw(
 
 def _declared_constraints() -> set[tuple[str, str, str, str]]:
     """(schema, model, column, not_null | check) of every column constraint of the enforced
-    contracts: every mart, and the two facts."""
+    contracts: every mart and every warehouse table."""
     declared: set[tuple[str, str, str, str]] = set()
     for schema, path in CONTRACT_YMLS.items():
         for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
@@ -378,13 +389,13 @@ def _warehouse_constraints(settings: Settings) -> set[tuple[str, str, str, str]]
 def test_contract_constraints_are_in_the_warehouse_and_reject_bad_rows(
     warehouses: Warehouses, target: Target
 ) -> None:
-    """The contracts' not-null and range checks replace column tests on the marts and facts: the
-    warehouse holds every declared one and refuses a write that breaks one (a build or an
-    incremental insert fails the same way)."""
+    """The contracts' not-null and range checks replace column tests on the marts and the
+    warehouse tables: the warehouse holds every declared one and refuses a write that breaks
+    one (a build or an incremental insert fails the same way)."""
     settings = warehouses.get(target)
     declared = _declared_constraints()
-    assert {model for _, model, _, _ in declared} == {*MARTS, "fact_orders", "fact_order_items"}
-    assert len(declared) > 150
+    assert {model for _, model, _, _ in declared} == {*MARTS, *WAREHOUSE_MODELS}
+    assert len(declared) > 170
     assert _warehouse_constraints(settings) >= declared
     breaking = (
         "update marts.customer_summary set net_revenue = -1",
@@ -392,6 +403,12 @@ def test_contract_constraints_are_in_the_warehouse_and_reject_bad_rows(
         "update marts.sales_summary set orders = null",
         "update warehouse.fact_orders set gross_revenue = -0.01",
         "update warehouse.fact_order_items set order_id = null",
+        "update warehouse.dim_products set unit_cost = -1",
+        "update warehouse.dim_customers set valid_to = null",
+        "update warehouse.dim_date set day_of_week = 8",
+        "update warehouse.fact_inventory_snapshots set stock_quantity = -1",
+        "insert into warehouse.orphan_records (table_name, record_id, reason, referenced_id)"
+        " values ('orders', 'O1', 'misfiled', 'C1')",
     )
     for statement in breaking:
         if settings.target is Target.DUCKDB:

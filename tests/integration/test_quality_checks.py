@@ -132,7 +132,7 @@ def test_run_checks_records_every_check_and_reruns_replace_their_rows(
     results = json.loads((artifacts / "run_results.json").read_text(encoding="utf-8"))["results"]
     built = Counter(result["unique_id"].split(".")[0] for result in results)
     recorded = Counter(check.check_type for check in first.checks)
-    assert built["test"] > 100
+    assert built["test"] > 70  # 77 data tests (the rest are contract constraints)
     assert recorded["dbt_test"] == built["test"]
     assert recorded["unit_test"] == built["unit_test"]
     assert recorded["dbt_model"] == built["model"] + built["snapshot"] + built["seed"]
@@ -174,7 +174,7 @@ def test_run_checks_records_every_check_and_reruns_replace_their_rows(
     assert status == "fail" and failures > 0
     with session(settings) as db:  # the link really selects the quarantined rows
         assert len(db.fetch(link)) == failures
-    assert tests[0][0] > 100 and tests[0][1] > 10
+    assert tests[0][0] > 70 and tests[0][1] > 10
     assert timings[0][0] >= 20 and timings[0][1] > 0
     report = again.report
     assert report is not None and report.html.is_file()
