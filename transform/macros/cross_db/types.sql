@@ -27,17 +27,15 @@
     case when count(*) = count({{ expression }}) then sum({{ expression }}) end
 {%- endmacro %}
 
-{% macro duckdb_materialized() -%}
-    {#- `materialized` for a CTE on DuckDB, nothing on PostgreSQL. DuckDB would otherwise inline
-        the CTE and reorder its joins; PostgreSQL already joins in the written order, and a
-        materialized CTE of the whole fact (2.5M wide rows at scale 1) only writes a tuplestore
-        to disk: measured 19.8 s against 17.2 s for the full fact_order_items query. -#}
-    {{ return('materialized' if target.type == 'duckdb' else '') }}
-{%- endmacro %}
-
-{% macro inline_cte() -%}
-    {#- `not materialized` for a CTE on PostgreSQL, nothing on DuckDB: PostgreSQL materializes a
-        CTE read more than once, which for a scan of the raw history means writing millions of
-        rows to a tuplestore; inlined, each use is a scan with its own filters. -#}
-    {{ return('not materialized' if target.type == 'postgres' else '') }}
+{% macro cte_materialization(duckdb='', postgres='') -%}
+    {#- The materialization keyword of a CTE on the target: `materialized`, `not materialized` or
+        nothing (the database decides). The two differ where it pays:
+        - DuckDB inlines a CTE and may reorder its joins: fact_order_items materializes the lines
+          joined to their order (1:1) before the product versions (1:n);
+        - PostgreSQL materializes a CTE read more than once (orphan_records reads the raw feed
+          several times: millions of rows written to a tuplestore; inlined, each use is a scan
+          with its own filters), and already joins fact_order_items in the written order, where a
+          materialized CTE of the whole fact only spilled to disk (full query 19.8 s against
+          17.2 s without). -#}
+    {{ return(duckdb if target.type == 'duckdb' else postgres) }}
 {%- endmacro %}

@@ -62,8 +62,8 @@ known_orders as (
         on latest_orders.customer_id = known_customers.customer_id
 ),
 
-lines_with_orders as {{ duckdb_materialized() }} (
-    {#- Lines meet their order (1:1) before the product versions (1:n); see duckdb_materialized. -#}
+lines_with_orders as {{ cte_materialization(duckdb='materialized') }} (
+    {#- Lines meet their order (1:1) before the product versions (1:n): see cte_materialization. -#}
     select
         latest_items.*,
         known_orders.customer_id,

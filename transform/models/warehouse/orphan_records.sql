@@ -22,31 +22,27 @@ changed_orders as (
     {{ scope.changed_orders }}
 ),
 
-{#- The raw rows are read where they are used (inline_cte: PostgreSQL would otherwise write the
-    whole feed to a tuplestore on a full build); "unknown order" is an anti-join (not exists),
+{#- The raw rows are read where they are used (inlined on PostgreSQL, which would otherwise write
+    the whole feed to a tuplestore on a full build); "unknown order" is an anti-join (not exists),
     never a distinct list of every order id. -#}
-order_rows as {{ inline_cte() }} (
+{%- set inline = cte_materialization(postgres='not materialized') %}
+{%- for cte, source_table in [('order_rows', 'orders'), ('item_rows', 'order_items')] %}
+
+{{ cte }} as {{ inline }} (
     select * from {{ ref('stg_change_feed') }}
-    where source_table = 'orders'
+    where source_table = '{{ source_table }}'
     {%- if scope.mode != 'full' %}
         and order_id in (select order_id from changed_orders)
     {%- endif %}
 ),
+{%- endfor %}
 
-item_rows as {{ inline_cte() }} (
-    select * from {{ ref('stg_change_feed') }}
-    where source_table = 'order_items'
-    {%- if scope.mode != 'full' %}
-        and order_id in (select order_id from changed_orders)
-    {%- endif %}
-),
-
-known_customers as {{ inline_cte() }} (
+known_customers as {{ inline }} (
     select customer_id from {{ ref('dim_customers') }}
     where version_number = 1
 ),
 
-known_products as {{ inline_cte() }} (
+known_products as {{ inline }} (
     select product_id from {{ ref('dim_products') }}
     where version_number = 1
 ),
